@@ -1,0 +1,102 @@
+#include <catch2/catch.hpp>
+#include <cstdlib>
+
+#include "config/config.hpp"
+#include "config/env_file.hpp"
+#include "log/log.hpp"
+
+using namespace htut;
+
+TEST_CASE("env file: plain, export, comments, quotes") {
+  auto r = config::parse_env_file(
+      "# comment\n"
+      "A=1\n"
+      "export B = two words \n"
+      "C=\"quoted # not a comment\"\n"
+      "D='single $x'\n"
+      "E=value # trailing comment\n"
+      "F=\"line\\nbreak\"\n"
+      "\n"
+      "G=\n");
+  REQUIRE(r.ok());
+  const auto& v = *r;
+  REQUIRE(v.size() == 7);
+  CHECK(v[0] == std::pair<std::string, std::string>{"A", "1"});
+  CHECK(v[1] == std::pair<std::string, std::string>{"B", "two words"});
+  CHECK(v[2].second == "quoted # not a comment");
+  CHECK(v[3].second == "single $x");
+  CHECK(v[4].second == "value");
+  CHECK(v[5].second == "line\nbreak");
+  CHECK(v[6].second == "");
+}
+
+TEST_CASE("env file: bad lines name the line") {
+  auto r = config::parse_env_file("A=1\nthis is not an assignment\n");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("line 2") != std::string::npos);
+  CHECK_FALSE(config::parse_env_file("1A=x\n").ok());
+  CHECK_FALSE(config::parse_env_file("A=\"unterminated\n").ok());
+  CHECK_FALSE(config::parse_env_file("A='x' junk\n").ok());
+}
+
+TEST_CASE("env file: CRLF line endings") {
+  auto r = config::parse_env_file("A=1\r\nB=\"2\"\r\n");
+  REQUIRE(r.ok());
+  CHECK((*r)[0].second == "1");
+  CHECK((*r)[1].second == "2");
+}
+
+TEST_CASE("region from endpoint host") {
+  CHECK(config::region_from_endpoint("https://s3-us-west-1.amazonaws.com/") == "us-west-1");
+  CHECK(config::region_from_endpoint("https://s3.eu-central-1.amazonaws.com") == "eu-central-1");
+  CHECK(config::region_from_endpoint("https://bucket.s3.ap-south-1.amazonaws.com/") == "ap-south-1");
+  CHECK(config::region_from_endpoint("https://s3.amazonaws.com/") == "");
+  CHECK(config::region_from_endpoint("http://127.0.0.1:14569/") == "");
+}
+
+TEST_CASE("redact_url hides the password") {
+  CHECK(config::redact_url("postgres://u:secret@h:5432/db") == "postgres://u:***@h:5432/db");
+  CHECK(config::redact_url("amqp://h/v") == "amqp://h/v");
+}
+
+TEST_CASE("config: missing and malformed variables are named") {
+  ::unsetenv("DATABASE_URL");
+  try {
+    config::Needs n;
+    n.database = true;
+    config::load(n);
+    FAIL("expected ConfigError");
+  } catch (const config::ConfigError& e) {
+    CHECK(std::string(e.what()).rfind("DATABASE_URL is required", 0) == 0);
+  }
+  ::setenv("DATABASE_URL", "mysql://x", 1);
+  config::Needs n;
+  n.database = true;
+  CHECK_THROWS_WITH(config::load(n), Catch::Contains("DATABASE_URL must be a postgres:// or postgresql:// URL"));
+  ::setenv("DATABASE_URL", "postgres://u:p@localhost/db", 1);
+  CHECK(config::load(n).database_url == "postgres://u:p@localhost/db");
+
+  config::Needs h;
+  h.http = true;
+  ::setenv("FLASK_SECRET_KEY", "0123456789abcdef", 1);
+  ::setenv("PORT", "70000", 1);
+  CHECK_THROWS_WITH(config::load(h), Catch::Contains("PORT must be a whole number"));
+  ::setenv("PORT", "8080", 1);
+  CHECK(config::load(h).port == 8080);
+  ::setenv("FLASK_SECRET_KEY", "short", 1);
+  CHECK_THROWS_WITH(config::load(h), Catch::Contains("FLASK_SECRET_KEY is too short"));
+  ::unsetenv("PORT");
+  ::unsetenv("FLASK_SECRET_KEY");
+  ::unsetenv("DATABASE_URL");
+}
+
+TEST_CASE("logfmt escaping") {
+  CHECK(log::escape_value("plain") == "plain");
+  CHECK(log::escape_value("") == "\"\"");
+  CHECK(log::escape_value("two words") == "\"two words\"");
+  CHECK(log::escape_value("a\"b") == "\"a\\\"b\"");
+  CHECK(log::escape_value("x=y") == "\"x=y\"");
+  CHECK(log::escape_value("line\nbreak") == "\"line\\nbreak\"");
+  CHECK(log::format_line(log::Level::info, "hello world", {{"n", 3}, {"ok", true}}) ==
+        "at=info msg=\"hello world\" n=3 ok=true");
+}
