@@ -1,11 +1,58 @@
-// Placeholder until the web command lands.
+// htut web: wires configuration, services and the HTTP server together.
 #include <iostream>
 
 #include "cmd/htut/commands.hpp"
+#include "config/config.hpp"
+#include "db/documents.hpp"
+#include "db/pool.hpp"
+#include "log/log.hpp"
+#include "queue/publisher.hpp"
+#include "storage/storage.hpp"
+#include "web/app.hpp"
+#include "web/server.hpp"
+#include "web/status_hub.hpp"
 
 namespace htut::cmd {
-int web_main(const Args&) {
-  std::cerr << "htut web: not implemented yet\n";
-  return 1;
+
+int web_main(const Args& args) {
+  if (!args.empty()) {
+    std::cerr << "htut web: unexpected argument '" << args.front() << "'\n";
+    return 2;
+  }
+  config::Config cfg;
+  try {
+    cfg = config::load(config::needs_for_role("web"));
+  } catch (const config::ConfigError& e) {
+    std::cerr << "htut web: " << e.what() << "\n";
+    return 1;
+  }
+  try {
+    auto storage = storage::make_storage(cfg.s3);
+    // Blocking calls (database, storage, broker) run here; sized so uploads
+    // streaming to storage cannot starve the quick queries.
+    int blocking_threads = std::max(8, cfg.web_concurrency * 4);
+    db::Pool pool(cfg.database_url, static_cast<std::size_t>(blocking_threads));
+    db::Documents documents(pool);
+    queue::Publisher publisher(cfg.amqp_url);
+    web::StatusHub hub(cfg.database_url);
+    hub.start();
+    boost::asio::thread_pool blocking(static_cast<std::size_t>(blocking_threads));
+
+    web::App app(cfg, {storage.get(), &documents, &publisher, &hub}, blocking);
+    web::ServerOptions options;
+    options.port = static_cast<unsigned short>(cfg.port);
+    options.threads = cfg.web_concurrency;
+    web::Server server(options, app);
+    app.attach(server);
+    server.run();
+    blocking.join();
+    hub.stop();
+    return 0;
+  } catch (const std::exception& e) {
+    log::error("web failed", {{"error", e.what()}});
+    std::cerr << "htut web: " << e.what() << "\n";
+    return 1;
+  }
 }
+
 }  // namespace htut::cmd

@@ -1,0 +1,19 @@
+#pragma once
+// URL query strings (application/x-www-form-urlencoded).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace htut::http {
+
+// `a=1&b=x+y&c` -> [(a,1), (b,"x y"), (c,"")], in order, duplicates kept;
+// a leading '?' is skipped. nullopt on a malformed %-escape.
+std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query);
+
+// `limit` of GET /api/documents: absent -> 20; a decimal 1..100 -> it;
+// anything else (empty, signs, junk, 0, 101, given twice, bad query) -> nullopt (400).
+std::optional<int> parse_limit(std::string_view query);
+
+}  // namespace htut::http

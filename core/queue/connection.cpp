@@ -1,0 +1,251 @@
+#include "queue/connection.hpp"
+
+#include <amqp_ssl_socket.h>
+#include <amqp_tcp_socket.h>
+#include <sys/time.h>
+
+#include <utility>
+
+#include "queue/topology.hpp"
+
+namespace htut::queue {
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  if (ms.count() < 0) ms = std::chrono::milliseconds(0);
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+amqp_bytes_t bytes_of(std::string_view s) {
+  return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
+}
+
+std::string text_of(amqp_bytes_t b) { return std::string(static_cast<const char*>(b.bytes), b.len); }
+
+std::string describe_method(const amqp_method_t& method) {
+  if (method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+    const auto* m = static_cast<const amqp_connection_close_t*>(method.decoded);
+    return "connection closed by the broker: " + std::to_string(m->reply_code) + " " + text_of(m->reply_text);
+  }
+  if (method.id == AMQP_CHANNEL_CLOSE_METHOD) {
+    const auto* m = static_cast<const amqp_channel_close_t*>(method.decoded);
+    return "channel closed by the broker: " + std::to_string(m->reply_code) + " " + text_of(m->reply_text);
+  }
+  return std::string("unexpected method ") + amqp_method_name(method.id);
+}
+
+}  // namespace
+
+std::string describe_reply(const amqp_rpc_reply_t& reply) {
+  switch (reply.reply_type) {
+    case AMQP_RESPONSE_NORMAL: return "ok";
+    case AMQP_RESPONSE_NONE: return "no reply";
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(reply.library_error);
+    case AMQP_RESPONSE_SERVER_EXCEPTION: return describe_method(reply.reply);
+  }
+  return "unknown reply";
+}
+
+std::string describe_close(const amqp_frame_t& frame) { return describe_method(frame.payload.method); }
+
+Result<Connection> Connection::open(const AmqpUrl& url, const ConnectOptions& options) {
+  amqp_connection_state_t state = amqp_new_connection();
+  if (state == nullptr) return make_error(Error::Kind::internal, "out of memory creating an AMQP connection");
+  // From here on `conn` owns `state`, so every early return cleans up.
+  Connection conn(state, url.describe());
+
+  amqp_socket_t* socket = url.tls ? amqp_ssl_socket_new(state) : amqp_tcp_socket_new(state);
+  if (socket == nullptr) return conn.unavailable("connect", "cannot create a socket");
+  if (url.tls) {
+    // Verify the broker's certificate and host name against Debian's CA bundle.
+    if (int rc = amqp_ssl_socket_set_cacert(socket, options.ca_file.c_str()); rc != AMQP_STATUS_OK)
+      return conn.unavailable("TLS setup", "cannot read CA file " + options.ca_file);
+    amqp_ssl_socket_set_verify_peer(socket, 1);
+    amqp_ssl_socket_set_verify_hostname(socket, 1);
+  }
+
+  timeval connect_tv = to_timeval(options.connect_timeout);
+  if (int rc = amqp_socket_open_noblock(socket, url.host.c_str(), url.port, &connect_tv); rc != AMQP_STATUS_OK)
+    return conn.unavailable("connect", amqp_error_string2(rc));
+
+  timeval rpc_tv = to_timeval(options.rpc_timeout);
+  amqp_set_handshake_timeout(state, &rpc_tv);
+  amqp_set_rpc_timeout(state, &rpc_tv);
+
+  // consumer_cancel_notify: be told (basic.cancel) when our queue is deleted,
+  // instead of waiting forever. rabbitmq-c merges these with its defaults.
+  amqp_table_entry_t capability{amqp_cstring_bytes("consumer_cancel_notify"), {}};
+  capability.value.kind = AMQP_FIELD_KIND_BOOLEAN;
+  capability.value.value.boolean = 1;
+  amqp_table_entry_t properties[2];
+  properties[0].key = amqp_cstring_bytes("capabilities");
+  properties[0].value.kind = AMQP_FIELD_KIND_TABLE;
+  properties[0].value.value.table = amqp_table_t{1, &capability};
+  properties[1].key = amqp_cstring_bytes("connection_name");
+  properties[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  properties[1].value.value.bytes = bytes_of(options.connection_name);
+  amqp_table_t client_properties{2, properties};
+  amqp_rpc_reply_t login =
+      amqp_login_with_properties(state, url.vhost.c_str(), 0, 131072, options.heartbeat_seconds, &client_properties,
+                                 AMQP_SASL_METHOD_PLAIN, url.user.c_str(), url.password.c_str());
+  if (login.reply_type != AMQP_RESPONSE_NORMAL) return conn.from_reply("login", login);
+
+  amqp_channel_open(state, kChannel);
+  if (auto reply = amqp_get_rpc_reply(state); reply.reply_type != AMQP_RESPONSE_NORMAL)
+    return conn.from_reply("channel open", reply);
+  return conn;
+}
+
+Connection::Connection(Connection&& other) noexcept
+    : state_(std::exchange(other.state_, nullptr)), where_(std::move(other.where_)) {}
+
+Connection& Connection::operator=(Connection&& other) noexcept {
+  if (this != &other) {
+    destroy();
+    state_ = std::exchange(other.state_, nullptr);
+    where_ = std::move(other.where_);
+  }
+  return *this;
+}
+
+Connection::~Connection() { destroy(); }
+
+void Connection::destroy() {
+  if (state_ == nullptr) return;
+  // No AMQP close handshake: it can block for the RPC timeout on a dead
+  // broker. Closing the socket is enough: the broker requeues unacked
+  // deliveries when the TCP connection goes away.
+  amqp_destroy_connection(state_);
+  state_ = nullptr;
+}
+
+Error Connection::unavailable(std::string_view what, std::string_view detail) const {
+  return make_error(Error::Kind::unavailable,
+                    "broker unavailable: " + std::string(what) + " (" + where_ + "): " + std::string(detail));
+}
+
+Error Connection::from_reply(std::string_view what, const amqp_rpc_reply_t& reply) const {
+  return unavailable(what, describe_reply(reply));
+}
+
+Status Connection::declare_topology() {
+  // Rejected jobs go through the default exchange ("") to countwords.dead.
+  amqp_table_entry_t entries[2];
+  entries[0].key = amqp_cstring_bytes("x-dead-letter-exchange");
+  entries[0].value.kind = AMQP_FIELD_KIND_UTF8;
+  entries[0].value.value.bytes = amqp_cstring_bytes("");
+  entries[1].key = amqp_cstring_bytes("x-dead-letter-routing-key");
+  entries[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  entries[1].value.value.bytes = amqp_cstring_bytes(kDeadQueue);
+  amqp_table_t dead_letter{2, entries};
+
+  amqp_queue_declare(state_, kChannel, amqp_cstring_bytes(kDeadQueue), 0, 1, 0, 0, amqp_empty_table);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
+    return from_reply(std::string("declare queue ") + kDeadQueue, reply);
+  amqp_queue_declare(state_, kChannel, amqp_cstring_bytes(kJobQueue), 0, 1, 0, 0, dead_letter);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
+    return from_reply(std::string("declare queue ") + kJobQueue, reply);
+  return ok_status();
+}
+
+Status Connection::check_queue(std::string_view queue) {
+  amqp_queue_declare(state_, kChannel, bytes_of(queue), 1, 0, 0, 0, amqp_empty_table);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
+    return from_reply("check queue " + std::string(queue), reply);
+  return ok_status();
+}
+
+Status Connection::confirm_select() {
+  amqp_confirm_select(state_, kChannel);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
+    return from_reply("confirm select", reply);
+  return ok_status();
+}
+
+Status Connection::qos(std::uint16_t prefetch) {
+  amqp_basic_qos(state_, kChannel, 0, prefetch, 0);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
+    return from_reply("basic.qos", reply);
+  return ok_status();
+}
+
+Status Connection::consume(std::string_view queue) {
+  // no_ack=0: manual acks, so a job is only removed once it is counted.
+  amqp_basic_consume(state_, kChannel, bytes_of(queue), amqp_empty_bytes, 0, 0, 0, amqp_empty_table);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
+    return from_reply("consume " + std::string(queue), reply);
+  return ok_status();
+}
+
+Status Connection::publish(std::string_view routing_key, std::string_view body, std::string_view content_type,
+                           bool mandatory) {
+  amqp_basic_properties_t props{};
+  props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
+  props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
+  props.content_type = bytes_of(content_type);
+  int rc = amqp_basic_publish(state_, kChannel, amqp_empty_bytes, bytes_of(routing_key), mandatory ? 1 : 0, 0,
+                              &props, bytes_of(body));
+  if (rc != AMQP_STATUS_OK) return unavailable("publish", amqp_error_string2(rc));
+  return ok_status();
+}
+
+Status Connection::ack(std::uint64_t delivery_tag) {
+  if (int rc = amqp_basic_ack(state_, kChannel, delivery_tag, 0); rc != AMQP_STATUS_OK)
+    return unavailable("ack", amqp_error_string2(rc));
+  return ok_status();
+}
+
+Status Connection::reject(std::uint64_t delivery_tag, bool requeue) {
+  if (int rc = amqp_basic_reject(state_, kChannel, delivery_tag, requeue ? 1 : 0); rc != AMQP_STATUS_OK)
+    return unavailable("reject", amqp_error_string2(rc));
+  return ok_status();
+}
+
+int Connection::wait_frame(amqp_frame_t& frame, std::chrono::milliseconds timeout) {
+  timeval tv = to_timeval(timeout);
+  return amqp_simple_wait_frame_noblock(state_, &frame, &tv);
+}
+
+amqp_rpc_reply_t Connection::consume_message(amqp_envelope_t& envelope, std::chrono::milliseconds timeout) {
+  timeval tv = to_timeval(timeout);
+  return amqp_consume_message(state_, &envelope, &tv, 0);
+}
+
+amqp_rpc_reply_t Connection::read_message(amqp_channel_t channel, amqp_message_t& message) {
+  return amqp_read_message(state_, channel, &message, 0);
+}
+
+void Connection::answer_close(const amqp_frame_t& frame) {
+  if (frame.frame_type != AMQP_FRAME_METHOD) return;
+  if (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD) {
+    amqp_channel_close_ok_t ok{};
+    amqp_send_method(state_, frame.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+  } else if (frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+    amqp_connection_close_ok_t ok{};
+    amqp_send_method(state_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+  }
+}
+
+void Connection::release_buffers() { amqp_maybe_release_buffers(state_); }
+
+void Connection::set_rpc_timeout(std::chrono::milliseconds timeout) {
+  timeval tv = to_timeval(timeout);
+  amqp_set_rpc_timeout(state_, &tv);
+}
+
+}  // namespace htut::queue
+
+namespace htut::queue {
+
+void Connection::close(std::chrono::milliseconds timeout) {
+  if (state_ == nullptr) return;
+  set_rpc_timeout(timeout);
+  amqp_channel_close(state_, kChannel, AMQP_REPLY_SUCCESS);
+  amqp_connection_close(state_, AMQP_REPLY_SUCCESS);
+  destroy();
+}
+
+}  // namespace htut::queue

@@ -1,0 +1,83 @@
+#pragma once
+// Connection: the one RAII owner of a rabbitmq-c connection
+// (amqp_connection_state_t) with channel 1 open. Internal to core/queue:
+// Publisher and Consumer build on it; nothing outside the module sees amqp.h.
+//
+// Threading: rabbitmq-c connections must not be shared between threads;
+// the owner (Publisher under its mutex, Consumer on its thread) guarantees it.
+#include <amqp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "queue/amqp_url.hpp"
+#include "queue/options.hpp"
+
+namespace htut::queue {
+
+class Connection {
+ public:
+  static constexpr amqp_channel_t kChannel = 1;
+
+  // Connects, logs in and opens channel 1. Errors are `unavailable`
+  // ("broker unavailable: ..."), never containing the password.
+  static Result<Connection> open(const AmqpUrl& url, const ConnectOptions& options);
+
+  Connection(Connection&& other) noexcept;
+  Connection& operator=(Connection&& other) noexcept;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Declares countwords (with its dead-letter arguments) and countwords.dead. Idempotent.
+  Status declare_topology();
+  // queue.declare passive: a cheap round trip that also checks the queue exists.
+  Status check_queue(std::string_view queue);
+  Status confirm_select();
+  Status qos(std::uint16_t prefetch);
+  Status consume(std::string_view queue);
+
+  // basic.publish of a persistent message on the default exchange.
+  Status publish(std::string_view routing_key, std::string_view body, std::string_view content_type,
+                 bool mandatory);
+  Status ack(std::uint64_t delivery_tag);
+  Status reject(std::uint64_t delivery_tag, bool requeue);
+
+  // Waits up to `timeout` for one frame; returns the rabbitmq-c status
+  // (AMQP_STATUS_OK, AMQP_STATUS_TIMEOUT, ...). Heartbeats are handled inside.
+  int wait_frame(amqp_frame_t& frame, std::chrono::milliseconds timeout);
+  // amqp_consume_message with a timeout; the caller destroys the envelope on success.
+  amqp_rpc_reply_t consume_message(amqp_envelope_t& envelope, std::chrono::milliseconds timeout);
+  // Reads a message's header and body after a basic.deliver / basic.return frame.
+  amqp_rpc_reply_t read_message(amqp_channel_t channel, amqp_message_t& message);
+  // Answers a broker's channel.close / connection.close with the matching close-ok.
+  void answer_close(const amqp_frame_t& frame);
+  // Frees frame memory between messages (rabbitmq-c pools grow otherwise).
+  void release_buffers();
+  void set_rpc_timeout(std::chrono::milliseconds timeout);
+  // Polite shutdown (channel.close + connection.close, each waiting at most
+  // `timeout`), then the socket is closed. Unacked deliveries are requeued.
+  void close(std::chrono::milliseconds timeout);
+
+  // "broker unavailable: <what> (<host:port vhost>): <detail>".
+  Error unavailable(std::string_view what, std::string_view detail) const;
+  Error from_reply(std::string_view what, const amqp_rpc_reply_t& reply) const;
+  const std::string& where() const { return where_; }
+
+ private:
+  Connection(amqp_connection_state_t state, std::string where) : state_(state), where_(std::move(where)) {}
+  void destroy();
+
+  amqp_connection_state_t state_ = nullptr;
+  std::string where_;
+};
+
+// Text for a reply (library status, or the broker's close code and text).
+std::string describe_reply(const amqp_rpc_reply_t& reply);
+// Text for a frame the broker sent to close the channel or connection.
+std::string describe_close(const amqp_frame_t& frame);
+
+}  // namespace htut::queue

@@ -1,0 +1,212 @@
+#include "storage/curl_easy.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <stdexcept>
+
+namespace htut::storage {
+namespace {
+
+// Bodies we keep in memory (errors, list pages, multipart answers); object data streams.
+constexpr std::size_t max_kept_body = 8 * 1024 * 1024;
+
+void global_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+  });
+}
+
+// State shared with the callbacks of one exchange.
+struct Exchange {
+  CURL* curl = nullptr;
+  std::string_view upload;
+  std::size_t upload_pos = 0;
+  const BodySink* sink = nullptr;
+  HttpResponse response;
+  std::optional<Error> sink_error;
+};
+
+std::size_t read_body(char* buffer, std::size_t size, std::size_t nitems, void* userdata) {
+  auto* ex = static_cast<Exchange*>(userdata);
+  std::size_t n = std::min(size * nitems, ex->upload.size() - ex->upload_pos);
+  std::memcpy(buffer, ex->upload.data() + ex->upload_pos, n);
+  ex->upload_pos += n;
+  return n;
+}
+
+int seek_body(void* userdata, curl_off_t offset, int origin) {
+  auto* ex = static_cast<Exchange*>(userdata);
+  if (origin != SEEK_SET || offset < 0 || static_cast<std::size_t>(offset) > ex->upload.size())
+    return CURL_SEEKFUNC_CANTSEEK;
+  ex->upload_pos = static_cast<std::size_t>(offset);
+  return CURL_SEEKFUNC_OK;
+}
+
+std::size_t write_body(char* data, std::size_t size, std::size_t nmemb, void* userdata) {
+  auto* ex = static_cast<Exchange*>(userdata);
+  std::size_t n = size * nmemb;
+  long status = 0;
+  curl_easy_getinfo(ex->curl, CURLINFO_RESPONSE_CODE, &status);
+  if (ex->sink != nullptr && status >= 200 && status < 300) {
+    Status st = (*ex->sink)(std::string_view(data, n));
+    if (!st) {
+      ex->sink_error = st.error();
+      return CURL_WRITEFUNC_ERROR;
+    }
+    ex->response.streamed += n;
+    return n;
+  }
+  if (ex->response.body.size() < max_kept_body)
+    ex->response.body.append(data, std::min(n, max_kept_body - ex->response.body.size()));
+  return n;
+}
+
+std::size_t read_header(char* data, std::size_t size, std::size_t nitems, void* userdata) {
+  auto* ex = static_cast<Exchange*>(userdata);
+  std::string_view line(data, size * nitems);
+  if (line.rfind("HTTP/", 0) == 0) {
+    ex->response.headers.clear();  // a new response (e.g. after 100 Continue)
+    return line.size();
+  }
+  auto colon = line.find(':');
+  if (colon == std::string_view::npos) return line.size();
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  ex->response.headers.emplace_back(std::move(name), std::string(value));
+  return line.size();
+}
+
+bool is_retryable(CURLcode code) {
+  switch (code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_SSL_CONNECT_ERROR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// RAII for the header list of one exchange.
+struct HeaderList {
+  curl_slist* list = nullptr;
+  ~HeaderList() { curl_slist_free_all(list); }
+  void add(const std::string& h) {
+    curl_slist* next = curl_slist_append(list, h.c_str());
+    if (next == nullptr) throw std::bad_alloc();
+    list = next;
+  }
+};
+
+}  // namespace
+
+std::string HttpResponse::header(std::string_view lower_name) const {
+  for (const auto& [k, v] : headers)
+    if (k == lower_name) return v;
+  return "";
+}
+
+CurlEasy::CurlEasy() {
+  global_init_once();
+  handle_ = curl_easy_init();
+  if (handle_ == nullptr) throw std::runtime_error("curl_easy_init failed");
+}
+
+CurlEasy::~CurlEasy() { curl_easy_cleanup(static_cast<CURL*>(handle_)); }
+
+Transfer CurlEasy::perform(const HttpRequest& request, const BodySink* sink) {
+  CURL* curl = static_cast<CURL*>(handle_);
+  curl_easy_reset(curl);  // clears options, keeps live connections
+  Exchange ex;
+  ex.curl = curl;
+  ex.upload = request.body;
+  ex.sink = sink;
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+
+  HeaderList headers;
+  for (const auto& h : request.headers) headers.add(h);
+  headers.add("Expect:");  // no 100-continue round trip; S3 answers errors early anyway
+
+  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may contain "/../" or "//"
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);    // thread-safe timeouts
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.stall_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &ex);
+  curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_body);
+  curl_easy_setopt(curl, CURLOPT_SEEKDATA, &ex);
+
+  const auto body_size = static_cast<curl_off_t>(request.body.size());
+  if (request.method == "HEAD") {
+    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+  } else if (request.method == "PUT") {
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, body_size);
+  } else if (request.method == "POST") {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, body_size);
+  } else if (request.method != "GET") {
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+
+  CURLcode rc = curl_easy_perform(curl);
+  Transfer t;
+  t.streamed = ex.response.streamed;
+  if (ex.sink_error) {
+    t.sink_error = std::move(ex.sink_error);
+    return t;
+  }
+  if (rc != CURLE_OK) {
+    t.transport_error = error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(rc);
+    t.retryable = is_retryable(rc);
+    return t;
+  }
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ex.response.status);
+  t.response = std::move(ex.response);
+  return t;
+}
+
+CurlPool::Lease CurlPool::lease() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!idle_.empty()) {
+      auto easy = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(this, std::move(easy));
+    }
+  }
+  return Lease(this, std::make_unique<CurlEasy>());
+}
+
+void CurlPool::give_back(std::unique_ptr<CurlEasy> easy) {
+  std::lock_guard lock(mutex_);
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(easy));
+}
+
+}  // namespace htut::storage

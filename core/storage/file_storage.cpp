@@ -1,0 +1,193 @@
+#include "storage/file_storage.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+#include "storage/object_key.hpp"
+#include "storage/sigv4.hpp"
+
+namespace fs = std::filesystem;
+
+namespace htut::storage {
+namespace {
+
+constexpr std::size_t chunk_size = 256 * 1024;
+
+// Owns a POSIX file descriptor.
+class UniqueFd {
+ public:
+  explicit UniqueFd(int fd = -1) : fd_(fd) {}
+  ~UniqueFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+Error io_error(const std::string& what, const fs::path& path, int err) {
+  return make_error(err == ENOSPC || err == EACCES || err == EROFS ? Error::Kind::unavailable : Error::Kind::internal,
+                    what + " " + path.string() + ": " + std::strerror(err));
+}
+
+std::string etag_for(const struct stat& st) {
+  char buf[64];
+  long long ns = static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec;
+  std::snprintf(buf, sizeof buf, "%llx-%llx", ns, static_cast<unsigned long long>(st.st_size));
+  return buf;
+}
+
+Status write_all(int fd, const char* data, std::size_t size, const fs::path& path) {
+  while (size > 0) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot write", path, errno);
+    }
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return ok_status();
+}
+
+// Makes the rename durable too (the directory entry).
+void fsync_dir(const fs::path& dir) {
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() >= 0) ::fsync(fd.get());
+}
+
+}  // namespace
+
+FileStorage::FileStorage(fs::path root) : root_(root.lexically_normal()) {
+  if (!root_.has_filename() && root_.has_parent_path() && root_ != root_.root_path()) root_ = root_.parent_path();
+}
+
+Result<ObjectInfo> FileStorage::put(const std::string& key, const Reader& reader, const PutOptions&) {
+  if (auto ok = validate_key(key); !ok) return ok.error();
+  const fs::path path = root_ / key;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  if (ec) return make_error(Error::Kind::unavailable, "cannot create directory " + path.parent_path().string() + ": " + ec.message());
+
+  std::string temp = (path.parent_path() / (std::string(file_storage_temp_prefix) + "XXXXXX")).string();
+  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
+  if (fd.get() < 0) return io_error("cannot create a temporary file in", path.parent_path(), errno);
+  auto fail = [&](Error e) -> Result<ObjectInfo> {
+    ::unlink(temp.c_str());
+    return e;
+  };
+
+  std::vector<char> buffer(chunk_size);
+  std::uint64_t total = 0;
+  while (true) {
+    auto n = reader(buffer.data(), buffer.size());
+    if (!n) return fail(n.error());
+    if (*n == 0) break;
+    if (auto w = write_all(fd.get(), buffer.data(), *n, temp); !w) return fail(w.error());
+    total += *n;
+  }
+  if (::fchmod(fd.get(), 0644) != 0 || ::fsync(fd.get()) != 0) return fail(io_error("cannot flush", temp, errno));
+  if (::close(fd.release()) != 0) return fail(io_error("cannot close", temp, errno));
+  if (::rename(temp.c_str(), path.c_str()) != 0) return fail(io_error("cannot rename into place", path, errno));
+  fsync_dir(path.parent_path());
+
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return io_error("cannot stat", path, errno);
+  return ObjectInfo{key, total, etag_for(st)};
+}
+
+Status FileStorage::get(const std::string& key, const Sink& sink) {
+  if (auto ok = validate_key(key); !ok) return ok.error();
+  const fs::path path = root_ / key;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return make_error(Error::Kind::not_found, "no object " + key);
+    return io_error("cannot open", path, errno);
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return make_error(Error::Kind::not_found, "no object " + key);
+  std::vector<char> buffer(chunk_size);
+  while (true) {
+    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return io_error("cannot read", path, errno);
+    }
+    if (n == 0) return ok_status();
+    if (auto s = sink(std::string_view(buffer.data(), static_cast<std::size_t>(n))); !s) return s;
+  }
+}
+
+Result<ObjectInfo> FileStorage::head(const std::string& key) {
+  if (auto ok = validate_key(key); !ok) return ok.error();
+  struct stat st {};
+  const fs::path path = root_ / key;
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return make_error(Error::Kind::not_found, "no object " + key);
+    return io_error("cannot stat", path, errno);
+  }
+  if (!S_ISREG(st.st_mode)) return make_error(Error::Kind::not_found, "no object " + key);
+  return ObjectInfo{key, static_cast<std::uint64_t>(st.st_size), etag_for(st)};
+}
+
+Status FileStorage::remove(const std::string& key) {
+  if (auto ok = validate_key(key); !ok) return ok.error();
+  const fs::path path = root_ / key;
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return ok_status();  // a "prefix", not an object
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT && errno != ENOTDIR) return io_error("cannot remove", path, errno);
+  // Drop directories the object leaves empty, like S3 has no empty "folders".
+  std::error_code ec;
+  for (fs::path dir = path.parent_path(); dir != root_ && dir.string().size() > root_.string().size();
+       dir = dir.parent_path()) {
+    if (!fs::is_empty(dir, ec) || ec || !fs::remove(dir, ec)) break;
+  }
+  return ok_status();
+}
+
+Result<std::vector<ObjectInfo>> FileStorage::list(const std::string& prefix) {
+  std::vector<ObjectInfo> out;
+  std::error_code ec;
+  if (!fs::exists(root_, ec)) return out;
+  for (auto it = fs::recursive_directory_iterator(root_, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    if (it->path().filename().string().rfind(file_storage_temp_prefix, 0) == 0) continue;
+    std::string key = it->path().lexically_relative(root_).generic_string();
+    if (key.compare(0, prefix.size(), prefix) != 0) continue;
+    struct stat st {};
+    if (::stat(it->path().c_str(), &st) != 0) continue;  // removed meanwhile
+    out.push_back(ObjectInfo{key, static_cast<std::uint64_t>(st.st_size), etag_for(st)});
+  }
+  if (ec) return make_error(Error::Kind::unavailable, "cannot list " + root_.string() + ": " + ec.message());
+  std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
+  return out;
+}
+
+Result<std::string> FileStorage::presign_get(const std::string& key, std::chrono::seconds) {
+  if (auto ok = validate_key(key); !ok) return ok.error();
+  return "file://" + sigv4::encode_path((root_ / key).string());
+}
+
+Status FileStorage::check() {
+  std::error_code ec;
+  fs::create_directories(root_, ec);
+  if (ec || !fs::is_directory(root_, ec))
+    return make_error(Error::Kind::unavailable, "storage directory " + root_.string() + " is not usable: " + ec.message());
+  if (::access(root_.c_str(), W_OK | X_OK) != 0) return io_error("storage directory is not writable:", root_, errno);
+  return ok_status();
+}
+
+}  // namespace htut::storage

@@ -1,0 +1,56 @@
+#include "storage/s3_errors.hpp"
+
+#include "storage/s3_xml.hpp"
+
+namespace htut::storage {
+namespace {
+
+bool is_credentials_problem(std::string_view code) {
+  return code == "AccessDenied" || code == "SignatureDoesNotMatch" || code == "InvalidAccessKeyId" ||
+         code == "AuthorizationHeaderMalformed" || code == "InvalidToken" || code == "ExpiredToken" ||
+         code == "TokenRefreshRequired" || code == "AuthorizationQueryParametersError" ||
+         code == "InvalidSecurity" || code == "MissingSecurityHeader";
+}
+
+}  // namespace
+
+std::string one_line(std::string_view text, std::size_t max) {
+  std::string out;
+  for (char c : text) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7F ? ' ' : c);
+  }
+  return out;
+}
+
+bool is_retryable_status(long status, std::string_view body) {
+  if (status >= 500) return true;
+  auto parsed = xml::parse_error(body);
+  return parsed && (parsed->code == "SlowDown" || parsed->code == "InternalError");
+}
+
+Error s3_error(std::string_view what, long status, std::string_view body) {
+  auto parsed = xml::parse_error(body);
+  std::string code = parsed ? parsed->code : "";
+  std::string detail = std::to_string(status);
+  if (!code.empty()) detail.append(" ").append(one_line(code, 64));
+  if (parsed && !parsed->message.empty()) detail.append(": ").append(one_line(parsed->message, 200));
+  std::string msg = "S3 " + one_line(what, 200) + " failed: " + detail;
+
+  if (code == "RequestTimeTooSkewed")
+    return make_error(Error::Kind::forbidden, msg + " - check this machine's clock");
+  if (status == 401 || status == 403 || is_credentials_problem(code))
+    return make_error(Error::Kind::forbidden, msg + " - check S3_KEY/S3_SECRET/S3_REGION");
+  if (code == "NoSuchBucket") return make_error(Error::Kind::not_found, msg + " - check S3_BUCKET");
+  if (status == 404 || code == "NoSuchKey" || code == "NoSuchUpload") return make_error(Error::Kind::not_found, msg);
+  if (status >= 500 || code == "SlowDown") return make_error(Error::Kind::unavailable, msg);
+  if (code == "KeyTooLongError" || code == "InvalidArgument" || code == "InvalidObjectName")
+    return make_error(Error::Kind::invalid, msg);
+  if (status == 400 && code == "EntityTooLarge") return make_error(Error::Kind::too_large, msg);
+  return make_error(Error::Kind::internal, msg);
+}
+
+}  // namespace htut::storage

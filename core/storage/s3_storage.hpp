@@ -1,0 +1,45 @@
+#pragma once
+// Storage on S3 (or an S3-compatible server). Objects up to one part (16 MiB) go up in
+// one signed PUT; larger ones as a multipart upload of 16 MiB parts, each buffered so
+// it can be retried, and each signed with its own SHA-256. Memory stays at about one
+// part per upload in flight. Downloads stream to the caller's sink.
+#include <cstddef>
+
+#include "storage/s3_client.hpp"
+#include "storage/storage.hpp"
+
+namespace htut::storage {
+
+class S3Storage final : public Storage {
+ public:
+  // part_size: at least 5 MiB (S3's minimum for all but the last part).
+  S3Storage(S3Endpoint endpoint, sigv4::Credentials credentials, std::string region, std::string bucket,
+            RetryPolicy policy = {}, std::size_t part_size = default_part_size);
+
+  Result<ObjectInfo> put(const std::string& key, const Reader& reader, const PutOptions& options) override;
+  Status get(const std::string& key, const Sink& sink) override;
+  Result<ObjectInfo> head(const std::string& key) override;
+  Status remove(const std::string& key) override;
+  Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
+  Result<std::string> presign_get(const std::string& key, std::chrono::seconds expires) override;
+  Status check() override;
+
+  static constexpr std::size_t default_part_size = 16 * 1024 * 1024;
+
+ private:
+  Result<ObjectInfo> put_single(const std::string& key, std::string_view body, const PutOptions& options);
+  Result<ObjectInfo> put_multipart(const std::string& key, char* part, std::size_t filled, const Reader& reader,
+                                   const PutOptions& options);
+  Result<std::string> create_upload(const std::string& key, const PutOptions& options);
+  Result<std::string> upload_part(const std::string& key, const std::string& upload_id, int number,
+                                  std::string_view data);
+  Result<std::string> complete_upload(const std::string& key, const std::string& upload_id,
+                                      const std::vector<std::string>& etags);
+  void abort_upload(const std::string& key, const std::string& upload_id);
+
+  S3Client client_;
+  std::string bucket_;
+  std::size_t part_size_;
+};
+
+}  // namespace htut::storage

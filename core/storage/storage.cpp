@@ -1,0 +1,45 @@
+#include "storage/storage.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+#include "storage/file_storage.hpp"
+#include "storage/s3_storage.hpp"
+
+namespace htut::storage {
+
+std::unique_ptr<Storage> make_storage(const config::S3Config& config) {
+  if (config.is_file()) {
+    auto parsed = boost::urls::parse_uri(config.location);
+    if (!parsed || parsed->path().empty() || parsed->path().front() != '/')
+      throw std::invalid_argument("S3_LOCATION must be file:///absolute/dir for local storage");
+    return std::make_unique<FileStorage>(std::string(parsed->path()));  // path() is decoded
+  }
+  auto endpoint = S3Endpoint::parse(config.location, config.bucket);
+  if (!endpoint) throw std::invalid_argument(endpoint.error().message);
+  sigv4::Credentials credentials{config.key, config.secret, config.session_token};
+  return std::make_unique<S3Storage>(std::move(*endpoint), std::move(credentials), config.region, config.bucket);
+}
+
+Reader string_reader(std::string_view data) {
+  auto pos = std::make_shared<std::size_t>(0);
+  return [data, pos](char* buf, std::size_t cap) -> Result<std::size_t> {
+    std::size_t n = std::min(cap, data.size() - *pos);
+    std::memcpy(buf, data.data() + *pos, n);
+    *pos += n;
+    return n;
+  };
+}
+
+Sink string_sink(std::string& out) {
+  return [&out](std::string_view chunk) -> Status {
+    out.append(chunk);
+    return ok_status();
+  };
+}
+
+}  // namespace htut::storage

@@ -1,0 +1,133 @@
+#include "web/app.hpp"
+
+#include "log/log.hpp"
+
+namespace htut::web {
+namespace {
+
+// "/api/documents/abc/events" with prefix "/api/documents/" -> "abc/events"
+std::optional<std::string_view> after_prefix(std::string_view path, std::string_view prefix) {
+  if (path.size() <= prefix.size() || path.substr(0, prefix.size()) != prefix) return std::nullopt;
+  return path.substr(prefix.size());
+}
+
+// Slugs are [a-z0-9-]{1,80}; anything else cannot name a document.
+bool plausible_slug(std::string_view s) {
+  if (s.empty() || s.size() > 80) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  return true;
+}
+
+}  // namespace
+
+App::App(const config::Config& config, Services services, net::thread_pool& blocking_pool)
+    : config_(config), services_(services), blocking_(blocking_pool) {}
+
+App::~App() = default;
+
+awaitable<Reply> App::handle(Exchange& ex) {
+  try {
+    co_return co_await route(ex);
+  } catch (const std::exception& e) {
+    log::error("request failed", {{"path", ex.path()}, {"error", e.what()}, {"request_id", ex.request_id()}});
+    if (ex.path().substr(0, 5) == "/api/")
+      co_return json_error(ex.version(), false, http::status::internal_server_error,
+                           "internal error; the request id is " + ex.request_id(), ex.request_id());
+    co_return text_reply(ex.version(), false, http::status::internal_server_error, "text/plain; charset=utf-8",
+                         "Internal error. Request id: " + ex.request_id() + "\n", ex.request_id());
+  }
+}
+
+awaitable<Reply> App::route(Exchange& ex) {
+  const auto method = ex.method();
+  const bool get = method == http::verb::get || method == http::verb::head;
+  const std::string_view path = ex.path();
+
+  if (path.substr(0, 8) == "/static/") {
+    if (!get) co_return error_page(ex, http::status::method_not_allowed, "Only GET is allowed here.");
+    if (auto match = assets_.find_url(path)) co_return serve_asset(ex, *match);
+    co_return not_found(ex);
+  }
+  if (path == "/") {
+    if (get) co_return co_await index_page(ex);
+    if (method == http::verb::post) co_return co_await upload(ex, false);
+    co_return error_page(ex, http::status::method_not_allowed, "Use GET or POST.");
+  }
+  if (path == "/healthz" && get) co_return co_await healthz(ex);
+  if (path == "/test_connection" && get) co_return co_await test_connection(ex);
+  if (path == "/api/documents") {
+    if (method == http::verb::post) co_return co_await upload(ex, true);
+    if (get) co_return co_await documents_list(ex);
+    co_return api_error(ex, http::status::method_not_allowed, "use GET or POST");
+  }
+  if (auto rest = after_prefix(path, "/api/documents/")) {
+    std::string_view slug = *rest;
+    bool events = false;
+    if (auto slash = slug.find('/'); slash != std::string_view::npos) {
+      if (slug.substr(slash) != "/events") co_return api_error(ex, http::status::not_found, "no such route");
+      events = true;
+      slug = slug.substr(0, slash);
+    }
+    if (!get) co_return api_error(ex, http::status::method_not_allowed, "use GET");
+    if (!plausible_slug(slug)) co_return api_error(ex, http::status::not_found, "no document with that slug");
+    if (events) co_return co_await document_events(ex, std::string(slug));
+    co_return co_await document_json(ex, std::string(slug));
+  }
+  if (auto rest = after_prefix(path, "/wordcloud/"); rest && get) {
+    co_return co_await wordcloud_page(ex, std::string(*rest));
+  }
+  if (auto rest = after_prefix(path, "/documents/"); rest && get) {
+    std::string_view r = *rest;
+    auto slash = r.find('/');
+    if (slash != std::string_view::npos && r.substr(slash) == "/file" && plausible_slug(r.substr(0, slash)))
+      co_return co_await document_file(ex, std::string(r.substr(0, slash)));
+  }
+  if (path.substr(0, 5) == "/api/") co_return api_error(ex, http::status::not_found, "no such route");
+  co_return not_found(ex);
+}
+
+bool App::keep_alive(const Exchange& ex) const {
+  return ex.keep_alive() && ex.body_complete() && !(server_ && server_->stopping());
+}
+
+Reply App::serve_asset(Exchange& ex, const AssetMatch& match) {
+  const EmbeddedFile& f = *match.file;
+  auto accept = ex.header()[http::field::accept_encoding];
+  bool gzip = !f.gzip.empty() && accept.find("gzip") != std::string_view::npos &&
+              accept.find("gzip;q=0") == std::string_view::npos;
+  // Each encoding is its own representation, so it needs its own strong ETag.
+  std::string etag = gzip ? std::string(f.etag.substr(0, f.etag.size() - 1)) + "-gz\"" : std::string(f.etag);
+  auto cache_control = match.immutable ? "public, max-age=31536000, immutable" : "public, no-cache";
+
+  auto if_none_match = ex.header()[http::field::if_none_match];
+  if (!if_none_match.empty() &&
+      (if_none_match == "*" || if_none_match.find(etag) != std::string_view::npos ||
+       if_none_match.find(f.etag) != std::string_view::npos)) {
+    http::response<http::empty_body> res{http::status::not_modified, ex.version()};
+    res.set(http::field::etag, etag);
+    res.set(http::field::cache_control, cache_control);
+    res.set(http::field::vary, "Accept-Encoding");
+    res.keep_alive(keep_alive(ex));
+    return make_reply(std::move(res), ex.request_id());
+  }
+  std::string_view data = gzip ? f.gzip : f.data;
+  http::response<http::span_body<const char>> res{http::status::ok, ex.version()};
+  res.set(http::field::content_type, f.content_type);
+  res.set(http::field::etag, etag);
+  res.set(http::field::cache_control, cache_control);
+  res.set(http::field::vary, "Accept-Encoding");
+  if (gzip) res.set(http::field::content_encoding, "gzip");
+  res.keep_alive(keep_alive(ex));
+  res.body() = boost::span<const char>(data.data(), data.size());
+  res.prepare_payload();
+  if (ex.method() == http::verb::head) {
+    http::response<http::empty_body> head{http::status::ok, ex.version()};
+    head.base() = res.base();
+    head.content_length(data.size());
+    return make_reply(std::move(head), ex.request_id());
+  }
+  return make_reply(std::move(res), ex.request_id());
+}
+
+}  // namespace htut::web

@@ -1,0 +1,91 @@
+#pragma once
+// The web application: routes requests to handlers. Blocking services
+// (database, storage, broker) are called on the blocking pool, never on the
+// I/O threads.
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "config/config.hpp"
+#include "http/session.hpp"
+#include "web/assets.hpp"
+#include "web/server.hpp"
+
+namespace htut::storage {
+class Storage;
+}
+namespace htut::db {
+class Documents;
+struct Document;
+}
+namespace htut::queue {
+class Publisher;
+}
+
+namespace htut::web {
+
+class StatusHub;
+class DocumentCache;
+
+struct Services {
+  storage::Storage* storage = nullptr;
+  db::Documents* documents = nullptr;
+  queue::Publisher* publisher = nullptr;
+  StatusHub* status_hub = nullptr;  // live status changes (LISTEN/NOTIFY)
+};
+
+class App : public Handler {
+ public:
+  App(const config::Config& config, Services services, net::thread_pool& blocking_pool);
+  ~App() override;
+
+  // The server is needed for shutdown-aware long waits (event streams).
+  void attach(Server& server) { server_ = &server; }
+
+  awaitable<Reply> handle(Exchange& exchange) override;
+
+ private:
+  awaitable<Reply> route(Exchange& ex);
+  Reply serve_asset(Exchange& ex, const AssetMatch& match);
+  awaitable<Reply> index_page(Exchange& ex);
+  awaitable<Reply> upload(Exchange& ex, bool api);
+  awaitable<Reply> wordcloud_page(Exchange& ex, const std::string& slug);
+  awaitable<Reply> document_json(Exchange& ex, const std::string& slug);
+  awaitable<Reply> document_events(Exchange& ex, const std::string& slug);
+  awaitable<Reply> documents_list(Exchange& ex);
+  awaitable<Reply> document_file(Exchange& ex, const std::string& slug);
+  awaitable<Reply> test_connection(Exchange& ex);
+  awaitable<Reply> healthz(Exchange& ex);
+
+  // What the index page shows besides the static parts.
+  struct IndexView {
+    std::string csrf_token;
+    std::vector<::htut::http::Flash> flashes;
+    std::string form_error;
+    std::string document_name;
+  };
+  std::string render_index(const IndexView& view) const;
+
+  // Database lookups on the blocking pool.
+  awaitable<Result<std::optional<db::Document>>> find_newest(const std::string& slug);
+
+  // Page helpers (pages.cpp).
+  std::string render(std::string_view template_name,
+                     const std::function<std::optional<std::string>(std::string_view)>& values) const;
+  Reply html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie = {}) const;
+  Reply error_page(Exchange& ex, http::status status, std::string_view message) const;
+  Reply not_found(Exchange& ex) const;
+  Reply api_error(Exchange& ex, http::status status, std::string_view message) const;
+  Reply json_reply(Exchange& ex, http::status status, std::string body) const;
+  bool keep_alive(const Exchange& ex) const;
+
+  friend class UploadHandler;
+
+  const config::Config& config_;
+  Services services_;
+  net::thread_pool& blocking_;
+  Server* server_ = nullptr;
+  AssetTable assets_;
+};
+
+}  // namespace htut::web

@@ -1,0 +1,244 @@
+#include "web/server.hpp"
+
+#include <boost/uuid/uuid_generators.hpp>
+#include <boost/uuid/uuid_io.hpp>
+#include <thread>
+#include <vector>
+
+#include "log/log.hpp"
+
+namespace htut::web {
+namespace {
+
+std::string new_request_id() {
+  thread_local boost::uuids::random_generator generate;
+  return boost::uuids::to_string(generate());
+}
+
+bool valid_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 200) return false;
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+void log_access(std::string_view method, std::string_view path, unsigned status, std::size_t bytes,
+                std::chrono::steady_clock::duration elapsed, std::string_view request_id) {
+  double ms = std::chrono::duration<double, std::milli>(elapsed).count();
+  char duration[32];
+  std::snprintf(duration, sizeof duration, "%.3f", ms);
+  log::info("request", {{"method", method},
+                        {"path", path},
+                        {"status", status},
+                        {"bytes", bytes},
+                        {"duration_ms", std::string_view(duration)},
+                        {"request_id", request_id}});
+}
+
+// A reply for requests that never reached a handler (malformed, too large).
+Reply early_error(http::status status, std::string_view message) {
+  return text_reply(11, false, status, "text/plain; charset=utf-8", std::string(message) + "\n", new_request_id());
+}
+
+bool is_benign(const boost::system::error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == beast::error::timeout ||
+         ec == net::error::connection_reset || ec == net::error::eof || ec == net::error::broken_pipe;
+}
+
+// A refused request whose body was not read (e.g. 413): closing at once
+// would reset the connection and the client might never see the answer. So
+// half-close, then read and discard for a moment.
+awaitable<void> linger(tcp_stream& stream, beast::flat_buffer& buffer) {
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(2));
+  std::size_t discarded = 0;
+  while (discarded < 8 * 1024 * 1024) {
+    buffer.consume(buffer.size());
+    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(64 * 1024), net::as_tuple(net::use_awaitable));
+    if (rec) break;
+    discarded += n;
+  }
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, Handler& handler)
+    : options_(std::move(options)), handler_(handler), ioc_(options_.threads), acceptor_(ioc_) {}
+
+std::uint64_t Server::on_shutdown(std::function<void()> cancel) {
+  std::lock_guard lock(cancel_mutex_);
+  auto id = next_cancel_id_++;
+  cancels_.emplace(id, std::move(cancel));
+  return id;
+}
+
+void Server::forget(std::uint64_t id) {
+  std::lock_guard lock(cancel_mutex_);
+  cancels_.erase(id);
+}
+
+void Server::run() {
+  tcp::endpoint endpoint(net::ip::make_address(options_.address), options_.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  bound_port_ = acceptor_.local_endpoint().port();
+
+  net::signal_set signals(ioc_, SIGINT, SIGTERM);
+  signals.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    log::info("shutting down", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    begin_shutdown();
+  });
+
+  net::co_spawn(acceptor_.get_executor(), accept_loop(), [](std::exception_ptr e) {
+    if (e) {
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        log::error("accept loop failed", {{"error", ex.what()}});
+      }
+    }
+  });
+  log::info("listening", {{"address", options_.address}, {"port", bound_port_}, {"threads", options_.threads}});
+
+  std::vector<std::thread> threads;
+  for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads) t.join();
+  log::info("stopped");
+}
+
+void Server::begin_shutdown() {
+  if (stopping_.exchange(true)) return;
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  std::unordered_map<std::uint64_t, std::function<void()>> cancels;
+  {
+    std::lock_guard lock(cancel_mutex_);
+    cancels.swap(cancels_);
+  }
+  for (auto& [id, cancel] : cancels) cancel();
+  net::co_spawn(ioc_, drain_and_stop(), net::detached);
+}
+
+awaitable<void> Server::drain_and_stop() {
+  auto deadline = std::chrono::steady_clock::now() + options_.shutdown_grace;
+  net::steady_timer timer(co_await net::this_coro::executor);
+  while (sessions_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    // Sessions that went idle after the first cancel round register again.
+    std::unordered_map<std::uint64_t, std::function<void()>> cancels;
+    {
+      std::lock_guard lock(cancel_mutex_);
+      cancels.swap(cancels_);
+    }
+    for (auto& [id, cancel] : cancels) cancel();
+  }
+  if (sessions_.load() > 0) log::warn("shutdown grace period over", {{"open_connections", sessions_.load()}});
+  ioc_.stop();
+}
+
+awaitable<void> Server::accept_loop() {
+  for (;;) {
+    auto strand = net::make_strand(ioc_);
+    auto [ec, socket] = co_await acceptor_.async_accept(strand, net::as_tuple(net::use_awaitable));
+    if (ec) {
+      if (stopping_ || ec == net::error::operation_aborted) co_return;
+      // Out of file descriptors and the like: back off briefly, keep serving.
+      log::warn("accept failed", {{"error", ec.message()}});
+      net::steady_timer t(acceptor_.get_executor(), std::chrono::milliseconds(50));
+      co_await t.async_wait(net::as_tuple(net::use_awaitable));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    ++sessions_;
+    net::co_spawn(strand, session(tcp_stream(std::move(socket))), [this](std::exception_ptr e) {
+      --sessions_;
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          log::error("connection failed", {{"error", ex.what()}});
+        }
+      }
+    });
+  }
+}
+
+awaitable<void> Server::session(tcp_stream accepted) {
+  // Shared so that a shutdown request can still reach it safely from another thread.
+  auto shared_stream = std::make_shared<tcp_stream>(std::move(accepted));
+  tcp_stream& stream = *shared_stream;
+  beast::flat_buffer buffer(options_.header_limit + 1024);
+  for (;;) {
+    if (stopping_) break;
+    // Idle keep-alive: wait for the first byte of the next request; shutdown
+    // cancels this wait.
+    if (buffer.size() == 0) {
+      auto cancel_id = on_shutdown([weak = std::weak_ptr<tcp_stream>(shared_stream)] {
+        if (auto s = weak.lock()) {
+          auto ex = s->get_executor();
+          net::post(ex, [s] {
+            boost::system::error_code ignored;
+            s->socket().cancel(ignored);
+          });
+        }
+      });
+      stream.expires_after(options_.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), net::as_tuple(net::use_awaitable));
+      forget(cancel_id);
+      if (ec) break;
+      buffer.commit(n);
+    }
+    auto started = std::chrono::steady_clock::now();
+    http::request_parser<http::empty_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
+    parser.body_limit(boost::none);
+    stream.expires_after(options_.header_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, net::as_tuple(net::use_awaitable));
+    if (ec) {
+      if (is_benign(ec) && ec != beast::error::timeout) break;
+      std::optional<Reply> reply;
+      if (ec == http::error::header_limit)
+        reply = early_error(http::status::request_header_fields_too_large, "request header too large");
+      else if (ec == beast::error::timeout)
+        reply = early_error(http::status::request_timeout, "request header not received in time");
+      else
+        reply = early_error(http::status::bad_request, "malformed request: " + ec.message());
+      log_access("-", "-", reply->status, reply->body_bytes, std::chrono::steady_clock::now() - started, "-");
+      stream.expires_after(std::chrono::seconds(5));
+      co_await beast::async_write(stream, std::move(reply->message), net::as_tuple(net::use_awaitable));
+      break;
+    }
+
+    auto client_id = parser.get()["X-Request-ID"];
+    std::string request_id = valid_request_id(client_id) ? std::string(client_id) : new_request_id();
+    Exchange exchange(stream, buffer, parser, request_id);
+    Reply reply = co_await handler_.handle(exchange);
+    if (!reply.already_sent) {
+      bool keep = reply.keep_alive && exchange.body_complete() && !stopping_;
+      stream.expires_after(std::chrono::seconds(60));
+      auto [wec, written] = co_await beast::async_write(stream, std::move(reply.message), net::as_tuple(net::use_awaitable));
+      log_access(http::to_string(exchange.method()), exchange.path(), reply.status, reply.body_bytes,
+                 std::chrono::steady_clock::now() - started, request_id);
+      if (!wec && !exchange.body_complete()) co_await linger(stream, buffer);
+      if (wec || !keep) break;
+    } else {
+      log_access(http::to_string(exchange.method()), exchange.path(), reply.status, reply.body_bytes,
+                 std::chrono::steady_clock::now() - started, request_id);
+      break;
+    }
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+}  // namespace htut::web

@@ -1,0 +1,72 @@
+#pragma once
+// The HTTP server: accepts connections, reads requests with limits and
+// timeouts, hands each to the Handler, writes the reply, logs one access line.
+// Threading: WEB_CONCURRENCY threads run one io_context; each connection runs
+// on its own strand, so a session never runs on two threads at once.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "web/exchange.hpp"
+#include "web/net.hpp"
+#include "web/reply.hpp"
+
+namespace htut::web {
+
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual awaitable<Reply> handle(Exchange& exchange) = 0;
+};
+
+struct ServerOptions {
+  std::string address = "0.0.0.0";
+  unsigned short port = 5000;
+  int threads = 1;
+  std::chrono::seconds shutdown_grace{25};
+  std::chrono::seconds idle_timeout{95};   // > Heroku router's 90 s keep-alive
+  std::chrono::seconds header_timeout{15};  // from the first byte to the end of the header
+  std::size_t header_limit = 16 * 1024;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler& handler);
+
+  net::io_context& io_context() { return ioc_; }
+  bool stopping() const { return stopping_.load(); }
+
+  // Binds, serves until SIGTERM/SIGINT, drains in-flight requests (at most
+  // shutdown_grace), and returns. Throws when the port cannot be bound.
+  void run();
+  // The bound port (useful with port 0).
+  unsigned short port() const { return bound_port_; }
+
+  // Long waits (idle keep-alive, event streams) register a cancel function
+  // that shutdown calls; the returned id unregisters.
+  std::uint64_t on_shutdown(std::function<void()> cancel);
+  void forget(std::uint64_t id);
+
+ private:
+  awaitable<void> accept_loop();
+  awaitable<void> session(tcp_stream stream);
+  awaitable<void> drain_and_stop();
+  void begin_shutdown();
+
+  ServerOptions options_;
+  Handler& handler_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  unsigned short bound_port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> sessions_{0};
+  std::mutex cancel_mutex_;
+  std::uint64_t next_cancel_id_ = 1;
+  std::unordered_map<std::uint64_t, std::function<void()>> cancels_;
+};
+
+}  // namespace htut::web

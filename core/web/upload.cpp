@@ -1,0 +1,289 @@
+// POST / and POST /api/documents: the multipart body is parsed as it arrives
+// and the file streams straight into storage; then the row is inserted and the
+// job published. Whatever fails, nothing half-stored stays visible.
+#include <boost/json.hpp>
+
+#include "db/documents.hpp"
+#include "http/multipart.hpp"
+#include "http/slug.hpp"
+#include "http/upload_rules.hpp"
+#include "log/log.hpp"
+#include "queue/publisher.hpp"
+#include "storage/storage.hpp"
+#include "web/app.hpp"
+#include "web/byte_pipe.hpp"
+#include "web/document_json.hpp"
+#include "web/session_cookie.hpp"
+
+namespace htut::web {
+namespace {
+
+constexpr std::size_t text_sniff_bytes = 8192;
+constexpr std::size_t pipe_capacity = 1024 * 1024;
+// The request may carry a little more than the file: fields and framing.
+constexpr std::uint64_t framing_allowance = 1024 * 1024;
+
+// Why an upload was refused: the HTTP status and the message the user sees.
+struct Refusal {
+  http::status status;
+  std::string message;
+};
+
+http::status status_for(const Error& e) {
+  switch (e.kind) {
+    case Error::Kind::invalid: return http::status::bad_request;
+    case Error::Kind::too_large: return http::status::payload_too_large;
+    case Error::Kind::unsupported: return http::status::unsupported_media_type;
+    case Error::Kind::forbidden: return http::status::forbidden;
+    case Error::Kind::not_found: return http::status::not_found;
+    case Error::Kind::unavailable: return http::status::service_unavailable;
+    default: return http::status::internal_server_error;
+  }
+}
+
+std::string human_limit(std::uint64_t bytes) {
+  if (bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+// The state of one upload while its body streams in.
+class UploadHandler {
+ public:
+  UploadHandler(App& app, Exchange& ex, bool api) : app_(app), ex_(ex), api_(api) {}
+
+  awaitable<Reply> run();
+
+ private:
+  awaitable<std::optional<Refusal>> receive();
+  Status on_part_begin(const ::htut::http::PartHeaders& h);
+  Status on_part_data(std::string_view data);
+  Status on_part_end();
+  awaitable<void> remove_object();
+  Reply refuse(const Refusal& r, SessionCookie* cookie);
+
+  App& app_;
+  Exchange& ex_;
+  bool api_;
+
+  enum class Part { none, file, name, csrf, ignored };
+  Part current_ = Part::none;
+  bool saw_file_ = false;
+  std::string filename_;
+  std::string key_;
+  std::uint64_t file_bytes_ = 0;
+  std::string pending_;  // file bytes parsed from the last chunk, not yet in the pipe
+  std::string document_name_raw_;
+  std::string csrf_token_;
+  std::shared_ptr<BytePipe> pipe_;
+  std::optional<BackgroundTask<Result<storage::ObjectInfo>>> put_;
+  net::any_io_executor executor_;
+};
+
+Status UploadHandler::on_part_begin(const ::htut::http::PartHeaders& h) {
+  if (h.name == "input-file" && h.filename) {
+    if (saw_file_) return make_error(Error::Kind::invalid, "send one file per upload");
+    saw_file_ = true;
+    current_ = Part::file;
+    filename_ = *h.filename;
+    if (filename_.empty()) return ok_status();  // the browser's "no file chosen"
+    auto ext = ::htut::http::storage_extension(filename_);
+    key_ = ::htut::http::storage_key(app_.config_.s3.upload_directory, ::htut::http::new_uuid_hex(), ext);
+    pipe_ = std::make_shared<BytePipe>(pipe_capacity);
+    auto* storage = app_.services_.storage;
+    put_.emplace(app_.blocking_, executor_, [storage, key = key_, pipe = pipe_]() {
+      auto result = storage->put(key, [&pipe](char* buf, std::size_t cap) { return pipe->read(buf, cap); });
+      pipe->reader_done();
+      return result;
+    });
+  } else if (h.name == "document-name") {
+    current_ = Part::name;
+  } else if (h.name == "csrf_token") {
+    current_ = Part::csrf;
+  } else {
+    current_ = Part::ignored;
+  }
+  return ok_status();
+}
+
+Status UploadHandler::on_part_data(std::string_view data) {
+  switch (current_) {
+    case Part::file: {
+      if (filename_.empty()) return make_error(Error::Kind::invalid, "choose a file to upload");
+      std::uint64_t before = file_bytes_;
+      file_bytes_ += data.size();
+      if (file_bytes_ > app_.config_.max_upload_bytes)
+        return make_error(Error::Kind::too_large,
+                          "the file is larger than the limit of " + human_limit(app_.config_.max_upload_bytes));
+      if (before < text_sniff_bytes) {
+        auto head = data.substr(0, text_sniff_bytes - before);
+        if (head.find('\0') != std::string_view::npos)
+          return make_error(Error::Kind::unsupported,
+                            "this is not a text file (it contains NUL bytes); upload plain text such as UTF-8");
+      }
+      pending_.append(data);
+      return ok_status();
+    }
+    case Part::name:
+      document_name_raw_.append(data);
+      return ok_status();
+    case Part::csrf:
+      csrf_token_.append(data);
+      return ok_status();
+    default:
+      return ok_status();
+  }
+}
+
+Status UploadHandler::on_part_end() {
+  current_ = Part::none;
+  return ok_status();
+}
+
+awaitable<std::optional<Refusal>> UploadHandler::receive() {
+  auto content_type = ex_.header()[http::field::content_type];
+  auto boundary = ::htut::http::boundary_from_content_type(content_type);
+  if (!boundary) co_return Refusal{http::status::bad_request, "send the upload as multipart/form-data"};
+  if (auto len = ex_.content_length(); len && *len > app_.config_.max_upload_bytes + framing_allowance)
+    co_return Refusal{http::status::payload_too_large,
+                      "the file is larger than the limit of " + human_limit(app_.config_.max_upload_bytes)};
+
+  ::htut::http::MultipartParser parser(
+      *boundary, {},
+      {[this](const auto& h) { return on_part_begin(h); }, [this](auto d) { return on_part_data(d); },
+       [this] { return on_part_end(); }});
+  for (;;) {
+    auto chunk = co_await ex_.read_body_chunk();
+    if (!chunk) co_return Refusal{http::status::bad_request, chunk.error().message};
+    Status fed = chunk->empty() ? parser.finish() : parser.feed(*chunk);
+    if (!fed) co_return Refusal{status_for(fed.error()), fed.error().message};
+    if (!pending_.empty()) {
+      std::string data;
+      data.swap(pending_);
+      if (!co_await pipe_->write(std::move(data))) co_return std::nullopt;  // the upload failed: its result says why
+    }
+    if (chunk->empty()) co_return std::nullopt;
+  }
+}
+
+awaitable<void> UploadHandler::remove_object() {
+  if (key_.empty()) co_return;
+  auto* storage = app_.services_.storage;
+  auto removed = co_await run_blocking(app_.blocking_, [storage, key = key_] { return storage->remove(key); });
+  if (!removed) log::warn("could not remove a refused upload", {{"key", key_}, {"error", removed.error().message}});
+}
+
+Reply UploadHandler::refuse(const Refusal& r, SessionCookie* cookie) {
+  log::info("upload refused", {{"status", static_cast<unsigned>(r.status)}, {"reason", r.message},
+                               {"request_id", ex_.request_id()}});
+  if (api_) return app_.api_error(ex_, r.status, r.message);
+  App::IndexView view;
+  view.csrf_token = cookie ? cookie->csrf_token() : std::string();
+  view.form_error = r.message;
+  view.document_name = document_name_raw_.size() <= 1000 ? document_name_raw_ : std::string();
+  return app_.html_page(ex_, r.status, app_.render_index(view),
+                        cookie && cookie->changed() ? cookie->set_cookie_header() : std::string());
+}
+
+awaitable<Reply> UploadHandler::run() {
+  executor_ = co_await net::this_coro::executor;
+  std::optional<SessionCookie> cookie;
+  if (!api_) cookie.emplace(ex_.header(), app_.config_.secret_key);
+
+  auto refusal = co_await receive();
+  // Stop the upload: finish it when the body arrived whole, abort it otherwise.
+  std::optional<Result<storage::ObjectInfo>> stored;
+  if (put_) {
+    if (refusal) pipe_->abort(refusal->message);
+    else pipe_->close();
+    stored.emplace(co_await put_->result());
+  }
+  if (!refusal && !saw_file_) refusal = Refusal{http::status::bad_request, "choose a file to upload (field input-file)"};
+  if (!refusal && filename_.empty()) refusal = Refusal{http::status::bad_request, "choose a file to upload"};
+  if (!refusal && !api_) {
+    const std::string& expected = cookie->has_session() ? cookie->csrf_token() : std::string();
+    if (!::htut::http::csrf_matches(csrf_token_, expected))
+      refusal = Refusal{http::status::forbidden,
+                        "the form has expired or did not come from this site; reload the page and try again"};
+  }
+  std::string name;
+  if (!refusal) {
+    auto valid = ::htut::http::validate_document_name(document_name_raw_);
+    if (!valid) refusal = Refusal{http::status::bad_request, valid.error().message};
+    else name = *valid;
+  }
+  if (!refusal && stored && !stored->ok()) {
+    log::error("storing an upload failed", {{"key", key_}, {"error", stored->error().message}});
+    auto status = stored->error().kind == Error::Kind::unavailable || stored->error().kind == Error::Kind::forbidden
+                      ? http::status::service_unavailable
+                      : http::status::internal_server_error;
+    refusal = Refusal{status, "storage is unavailable, nothing was saved; please try again later"};
+  }
+  if (refusal) {
+    co_await remove_object();
+    co_return refuse(*refusal, cookie ? &*cookie : nullptr);
+  }
+
+  db::NewDocument doc;
+  doc.document_name = name;
+  doc.document_slug = ::htut::http::slugify(name);
+  if (doc.document_slug.empty()) doc.document_slug = key_.substr(key_.rfind('/') + 1, 12);
+  doc.filename = filename_;
+  doc.s3_key = key_;
+  doc.size_bytes = static_cast<std::int64_t>(file_bytes_);
+  auto* documents = app_.services_.documents;
+  auto inserted = co_await run_blocking(app_.blocking_, [documents, doc] { return documents->insert_pending(doc); });
+  if (!inserted) {
+    log::error("recording an upload failed", {{"key", key_}, {"error", inserted.error().message}});
+    co_await remove_object();
+    co_return refuse({inserted.error().kind == Error::Kind::invalid ? http::status::bad_request
+                                                                     : http::status::service_unavailable,
+                      inserted.error().kind == Error::Kind::invalid
+                          ? inserted.error().message
+                          : "the database is unavailable, nothing was saved; please try again later"},
+                     cookie ? &*cookie : nullptr);
+  }
+  const db::Document& row = *inserted;
+
+  // Publish now; when the broker is down the worker's outbox publishes later.
+  auto* publisher = app_.services_.publisher;
+  co_await run_blocking(app_.blocking_, [publisher, documents, row] {
+    queue::Job job{row.document_slug, row.time_uploaded, row.s3_key};
+    auto published = publisher->publish(job, std::chrono::seconds(5));
+    if (!published) {
+      log::warn("job not published yet; the outbox will retry", {{"slug", row.document_slug},
+                                                                  {"error", published.error().message}});
+      return;
+    }
+    if (auto marked = documents->mark_published(row.document_slug, row.time_uploaded); !marked)
+      log::warn("could not mark a job published", {{"slug", row.document_slug}, {"error", marked.error().message}});
+  });
+  log::info("uploaded", {{"slug", row.document_slug}, {"key", row.s3_key}, {"bytes", file_bytes_},
+                         {"request_id", ex_.request_id()}});
+
+  if (api_) {
+    http::response<http::string_body> res{http::status::created, ex_.version()};
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::cache_control, "no-store");
+    res.set(http::field::location, "/api/documents/" + row.document_slug);
+    res.keep_alive(app_.keep_alive(ex_));
+    res.body() = boost::json::serialize(document_json(row));
+    co_return make_reply(std::move(res), ex_.request_id());
+  }
+  cookie->add_flash({"success", row.document_name, row.document_slug, ""});
+  http::response<http::string_body> res{http::status::see_other, ex_.version()};
+  res.set(http::field::location, "/");
+  res.set(http::field::set_cookie, cookie->set_cookie_header());
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(app_.keep_alive(ex_));
+  co_return make_reply(std::move(res), ex_.request_id());
+}
+
+awaitable<Reply> App::upload(Exchange& ex, bool api) {
+  UploadHandler handler(*this, ex, api);
+  co_return co_await handler.run();
+}
+
+}  // namespace htut::web

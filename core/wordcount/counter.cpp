@@ -1,0 +1,226 @@
+#include "wordcount/counter.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <vector>
+
+#include "wordcount/ascii_fast_path.hpp"
+#include "wordcount/stop_words.hpp"
+
+namespace htut::wordcount {
+
+namespace {
+constexpr uint32_t kMaxWordCodePoints = 100;
+
+constexpr uint32_t ascii3(char a, char b, char c) {
+  return static_cast<uint32_t>(a) << 16 | static_cast<uint32_t>(b) << 8 | static_cast<uint32_t>(c);
+}
+}  // namespace
+
+Counter::Counter() : props_(bmp_props_table()) {
+  for (std::string_view w : stop_words()) counts_.add_stop_word(w);
+}
+
+void Counter::feed(std::string_view bytes) {
+  if (finished_) throw std::logic_error("wordcount::Counter::feed() after finish()");
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  while (p < end) {
+    // Between chunks, whole ASCII chunks go through the fast path.
+    if (!in_chunk_ && decoder_.idle()) {
+      p = count_ascii_chunks(p, end, counts_);
+      if (p == end) break;
+    }
+    p = scan(p, end);
+  }
+}
+
+// The general path, one code point at a time. Returns at the end of the input,
+// or after a chunk ends when the fast path may be able to take the next one.
+const char* Counter::scan(const char* p, const char* end) {
+  while (p < end) {
+    const auto b = static_cast<uint8_t>(*p++);
+    if (b < 0x80 && decoder_.idle()) {
+      handle(b);
+    } else {
+      decoder_.push(b, [this](char32_t cp) { handle(cp); });
+    }
+    if (!in_chunk_ && decoder_.idle() && end - p >= 64 && static_cast<uint8_t>(*p) < 0x80) break;
+  }
+  return p;
+}
+
+void Counter::handle(char32_t cp) {
+  const CharProps props = char_props(props_, cp);
+  const CharClass cls = props.cls();
+  if (cls == CharClass::space) {
+    end_chunk();
+    return;
+  }
+  in_chunk_ = true;
+  if (discard_) return;  // the rest of a dropped chunk only matters for where it ends
+
+  // Step 2 looks at the lowercased chunk; only ASCII code points can form a trigger.
+  const char32_t lower = props.lower();
+  const uint32_t ascii = lower < 0x80 ? lower : 0;
+  if (ascii == '@' || (ascii == '/' && (tail_ & 0xFFFF) == (':' << 8 | '/')) ||
+      (ascii == '.' && (tail_ & 0xFFFFFF) == ascii3('w', 'w', 'w'))) {
+    discard_chunk();
+    return;
+  }
+  tail_ = (tail_ << 8) | ascii;
+
+  switch (cls) {
+    case CharClass::word:
+      if (apostrophe_pending_) {
+        apostrophe_pending_ = false;
+        append('\'', false);
+      }
+      append(lower, props.lower_is_letter());
+      break;
+    case CharClass::apostrophe:
+      if (word_code_points_ > 0 && !apostrophe_pending_) {
+        apostrophe_pending_ = true;
+      } else {
+        end_word();
+      }
+      break;
+    default:
+      end_word();
+  }
+}
+
+void Counter::append(char32_t c, bool letter) {
+  word_letters_ += letter;
+  if (++word_code_points_ > kMaxHeldCodePoints) return;  // too long to be a word; only its length matters
+  char* out = word_ + word_bytes_;
+  if (c < 0x80) {
+    out[0] = static_cast<char>(c);
+    word_bytes_ += 1;
+  } else if (c < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (c >> 6));
+    out[1] = static_cast<char>(0x80 | (c & 0x3F));
+    word_bytes_ += 2;
+  } else if (c < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (c >> 12));
+    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (c & 0x3F));
+    word_bytes_ += 3;
+  } else {
+    out[0] = static_cast<char>(0xF0 | (c >> 18));
+    out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[3] = static_cast<char>(0x80 | (c & 0x3F));
+    word_bytes_ += 4;
+  }
+}
+
+void Counter::end_word() {
+  apostrophe_pending_ = false;  // a trailing apostrophe is not part of the word
+  if (word_code_points_ == 0) return;
+  size_t bytes = word_bytes_;
+  uint32_t code_points = word_code_points_;
+  uint32_t letters = word_letters_;
+  word_bytes_ = 0;
+  word_code_points_ = 0;
+  word_letters_ = 0;
+  if (code_points > kMaxHeldCodePoints) return;
+  // Step 4: a final 's goes (after lowercasing and ’ -> ').
+  if (bytes >= 2 && word_[bytes - 2] == '\'' && word_[bytes - 1] == 's') {
+    bytes -= 2;
+    code_points -= 2;
+    letters -= 1;
+  }
+  // Step 5 (the stop list is checked by the map).
+  if (code_points < 2 || code_points > kMaxWordCodePoints || letters == 0) return;
+  hold(word_, bytes);
+}
+
+void Counter::hold(const char* word, size_t len) {
+  if (spilled_) {
+    chunk_words_.add_padded(word, len);
+    return;
+  }
+  const auto n = static_cast<uint16_t>(len);
+  held_.append(reinterpret_cast<const char*>(&n), sizeof n);
+  held_.append(word, len);
+  if (held_.size() > kHeldBytesLimit) {
+    for (size_t i = 0; i < held_.size();) {
+      uint16_t m;
+      std::memcpy(&m, held_.data() + i, sizeof m);
+      chunk_words_.add(std::string_view(held_.data() + i + sizeof m, m));
+      i += sizeof m + m;
+    }
+    held_.clear();
+    spilled_ = true;
+  }
+}
+
+void Counter::end_chunk() {
+  end_word();
+  if (!discard_) {
+    const size_t size = held_.size();
+    held_.append(kKeyPadding, '\0');  // add_padded may read past each word
+    for (size_t i = 0; i < size;) {
+      uint16_t n;
+      std::memcpy(&n, held_.data() + i, sizeof n);
+      counts_.add_padded(held_.data() + i + sizeof n, n);
+      i += sizeof n + n;
+    }
+    if (spilled_) chunk_words_.for_each([this](std::string_view w, uint64_t n) { counts_.add(w, n); });
+  }
+  held_.clear();
+  if (spilled_) chunk_words_.clear();
+  spilled_ = false;
+  in_chunk_ = false;
+  discard_ = false;
+  tail_ = 0;
+}
+
+void Counter::discard_chunk() {
+  discard_ = true;
+  apostrophe_pending_ = false;
+  word_bytes_ = 0;
+  word_code_points_ = 0;
+  word_letters_ = 0;
+  held_.clear();
+  if (spilled_) chunk_words_.clear();
+  spilled_ = false;
+}
+
+void Counter::finish() {
+  if (finished_) return;
+  decoder_.finish([this](char32_t cp) { handle(cp); });
+  end_chunk();
+  finished_ = true;
+}
+
+CountResult Counter::result(size_t top) const {
+  if (!finished_) throw std::logic_error("wordcount::Counter::result() before finish()");
+  std::vector<std::pair<std::string_view, uint64_t>> all;
+  all.reserve(counts_.distinct());
+  counts_.for_each([&](std::string_view w, uint64_t n) { all.emplace_back(w, n); });
+  // Count descending, then the word in code-point order (= UTF-8 byte order,
+  // which string_view's compare gives: char_traits<char> compares as unsigned char).
+  auto ranks_before = [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  };
+  const size_t k = std::min(top, all.size());
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), ranks_before);
+
+  CountResult r;
+  r.total_words = counts_.total();
+  r.distinct_words = counts_.distinct();
+  r.top.reserve(k);
+  for (size_t i = 0; i < k; ++i) r.top.emplace_back(std::string(all[i].first), all[i].second);
+  return r;
+}
+
+CountResult count_words(std::string_view text, size_t top) {
+  Counter c;
+  c.feed(text);
+  c.finish();
+  return c.result(top);
+}
+
+}  // namespace htut::wordcount

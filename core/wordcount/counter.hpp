@@ -1,0 +1,74 @@
+#pragma once
+// The streaming word counter (spec/word-count.md). Feed it the bytes of a
+// document in chunks of any size — one byte at a time gives the same result —
+// then finish() and read result(). Memory grows with the number of distinct
+// words, not with the input size. Not thread-safe: one Counter per document.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "wordcount/count_result.hpp"
+#include "wordcount/unicode_props.hpp"
+#include "wordcount/utf8_decoder.hpp"
+#include "wordcount/word_map.hpp"
+
+namespace htut::wordcount {
+
+inline constexpr size_t kDefaultTop = 100;
+
+class Counter {
+ public:
+  Counter();
+
+  // Counts the next bytes of the input. Not allowed after finish().
+  void feed(std::string_view bytes);
+  // Marks the end of the input: flushes a truncated UTF-8 sequence and the last
+  // chunk. Idempotent.
+  void finish();
+  // The totals and the top `top` words. Requires finish() (throws std::logic_error otherwise).
+  CountResult result(size_t top = kDefaultTop) const;
+
+ private:
+  // Longest word kept while it is being read: 100 code points, plus 2 for a
+  // final 's that step 4 may still remove. Longer words are only counted, not stored.
+  static constexpr uint32_t kMaxHeldCodePoints = 102;
+  static constexpr size_t kWordBufferBytes = kMaxHeldCodePoints * 4 + kKeyPadding;
+  // Words of the current chunk wait here until the chunk ends (step 2 may still
+  // drop them); past this many bytes they move into chunk_words_ instead, so a
+  // huge chunk costs memory per distinct word only.
+  static constexpr size_t kHeldBytesLimit = 16 * 1024;
+
+  const char* scan(const char* p, const char* end);
+  void handle(char32_t cp);
+  void append(char32_t lower, bool letter);
+  void end_word();
+  void hold(const char* word, size_t len);
+  void end_chunk();
+  void discard_chunk();
+
+  const CharProps* props_;
+  Utf8Decoder decoder_;
+  WordMap counts_;
+  bool finished_ = false;
+
+  // The current chunk.
+  bool in_chunk_ = false;
+  bool discard_ = false;
+  uint32_t tail_ = 0;  // the chunk's last 3 lowercased code points, ASCII only (others as 0)
+  std::string held_;   // [uint16 length][bytes] per word
+  bool spilled_ = false;
+  WordMap chunk_words_;
+
+  // The current word, lowercased UTF-8 with U+2019 written as '.
+  char word_[kWordBufferBytes] = {};
+  size_t word_bytes_ = 0;
+  uint32_t word_code_points_ = 0;
+  uint32_t word_letters_ = 0;
+  bool apostrophe_pending_ = false;  // seen after a word character; joins if a word character follows
+};
+
+// Counts a whole text at once.
+CountResult count_words(std::string_view text, size_t top = kDefaultTop);
+
+}  // namespace htut::wordcount

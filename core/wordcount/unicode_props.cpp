@@ -1,0 +1,35 @@
+#include "wordcount/unicode_props.hpp"
+
+#include <unicode/uchar.h>
+
+#include <vector>
+
+namespace htut::wordcount {
+
+CharProps compute_props(char32_t cp) {
+  const auto c = static_cast<UChar32>(cp);
+  CharClass cls = CharClass::other;
+  if (is_rule_whitespace(cp)) {
+    cls = CharClass::space;
+  } else if (cp == 0x27 || cp == 0x2019) {
+    cls = CharClass::apostrophe;
+  } else if (U_GET_GC_MASK(c) & (U_GC_L_MASK | U_GC_M_MASK | U_GC_N_MASK)) {
+    cls = CharClass::word;
+  }
+  // u_tolower is the simple (one-to-one) mapping: U+0130 -> 'i', no final sigma.
+  UChar32 lower = cls == CharClass::apostrophe ? 0x27 : u_tolower(c);
+  bool letter = (U_GET_GC_MASK(lower) & U_GC_L_MASK) != 0;
+  return CharProps{static_cast<uint32_t>(lower) | static_cast<uint32_t>(cls) << 21 |
+                   static_cast<uint32_t>(letter) << 23};
+}
+
+const CharProps* bmp_props_table() {
+  static const std::vector<CharProps> table = [] {
+    std::vector<CharProps> t(0x10000);
+    for (char32_t cp = 0; cp < 0x10000; ++cp) t[cp] = compute_props(cp);
+    return t;
+  }();
+  return table.data();
+}
+
+}  // namespace htut::wordcount

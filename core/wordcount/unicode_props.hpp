@@ -1,0 +1,36 @@
+#pragma once
+// What the word-count rules need to know about one code point, packed into
+// 32 bits: its role (whitespace, word character, apostrophe, other), its simple
+// lowercase mapping, and whether that lowercase is a letter (L*).
+// Answers come from ICU (Unicode 15 in ICU 72); the BMP is tabulated once so
+// the hot path is one array load.
+#include <cstdint>
+
+namespace htut::wordcount {
+
+enum class CharClass : uint32_t { other = 0, space = 1, word = 2, apostrophe = 3 };
+
+struct CharProps {
+  uint32_t packed;
+  CharClass cls() const { return static_cast<CharClass>((packed >> 21) & 3u); }
+  // The simple lowercase mapping; U+2019 maps to U+0027 (step 4 of the rules).
+  char32_t lower() const { return packed & 0x1FFFFFu; }
+  bool lower_is_letter() const { return (packed >> 23) & 1u; }
+};
+
+// Table of the 65536 BMP code points (built on first use, thread-safe).
+const CharProps* bmp_props_table();
+// Any code point, computed from ICU (used above the BMP).
+CharProps compute_props(char32_t cp);
+
+inline CharProps char_props(const CharProps* bmp, char32_t cp) {
+  return cp < 0x10000 ? bmp[cp] : compute_props(cp);
+}
+
+// The exact whitespace set of step 1.
+constexpr bool is_rule_whitespace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+}  // namespace htut::wordcount

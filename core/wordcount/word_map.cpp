@@ -1,0 +1,92 @@
+#include "wordcount/word_map.hpp"
+
+#include <array>
+
+namespace htut::wordcount {
+
+namespace {
+constexpr size_t kInitialSlots = 1024;
+
+constexpr uint64_t low_mask(size_t n) { return n >= 8 ? ~0ull : (1ull << (8 * n)) - 1; }
+constexpr uint64_t high_mask(size_t n) { return n <= 8 ? 0 : low_mask(n - 8); }
+}  // namespace
+
+// Masks that keep the first n bytes of a little-endian 16-byte load.
+const uint64_t WordMap::kLowMask[17] = {
+    low_mask(0), low_mask(1), low_mask(2),  low_mask(3),  low_mask(4),  low_mask(5),  low_mask(6),  low_mask(7), low_mask(8),
+    low_mask(9), low_mask(10), low_mask(11), low_mask(12), low_mask(13), low_mask(14), low_mask(15), low_mask(16)};
+const uint64_t WordMap::kHighMask[17] = {
+    high_mask(0),  high_mask(1),  high_mask(2),  high_mask(3),  high_mask(4),  high_mask(5),
+    high_mask(6),  high_mask(7),  high_mask(8),  high_mask(9),  high_mask(10), high_mask(11),
+    high_mask(12), high_mask(13), high_mask(14), high_mask(15), high_mask(16)};
+
+WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {}
+
+void WordMap::add(std::string_view w, uint64_t n) {
+  std::string padded(w);
+  padded.append(kKeyPadding, '\0');
+  add_padded(padded.data(), w.size(), n);
+}
+
+void WordMap::add_stop_word(std::string_view w) {
+  std::string padded(w);
+  padded.append(kKeyPadding, '\0');
+  const Key k = load_key(padded.data(), w.size());
+  Slot& s = find(k, padded.data(), w.size());
+  if (s.len == 0) {
+    insert(s, k, padded.data(), w.size(), 0);
+    // insert() may have grown the table: look the slot up again.
+    Slot& again = find(k, padded.data(), w.size());
+    if (!again.stop) {
+      again.stop = 1;
+      --distinct_;
+    }
+  } else if (!s.stop) {
+    total_ -= s.count;
+    --distinct_;
+    s.stop = 1;
+    s.count = 0;
+  }
+}
+
+void WordMap::insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n) {
+  s.count = n;
+  s.hash = static_cast<uint32_t>(k.hash);
+  s.len = static_cast<uint16_t>(len);
+  s.stop = 0;
+  if (len <= 16) {
+    s.lo = k.lo;
+    s.hi = k.hi;
+  } else {
+    s.lo = arena_.size();
+    s.hi = 0;
+    arena_.append(p, len);
+  }
+  total_ += n;
+  ++distinct_;
+  // Keep the load factor at or below 1/2 so probe runs stay short.
+  if (++used_ * 2 > slots_.size()) grow();
+}
+
+void WordMap::grow() {
+  std::vector<Slot> old(slots_.size() * 2, Slot{});
+  old.swap(slots_);
+  mask_ = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.len == 0) continue;
+    // The stored hash's low 32 bits pick the slot; tables stay below 2^32 slots.
+    size_t i = s.hash & mask_;
+    while (slots_[i].len != 0) i = (i + 1) & mask_;
+    slots_[i] = s;
+  }
+}
+
+void WordMap::clear() {
+  std::fill(slots_.begin(), slots_.end(), Slot{});
+  used_ = 0;
+  arena_.clear();
+  total_ = 0;
+  distinct_ = 0;
+}
+
+}  // namespace htut::wordcount

@@ -1,0 +1,126 @@
+#pragma once
+// A counting hash map built for short keys (words): open addressing with
+// linear probing over 32-byte slots. Keys of up to 16 bytes live inside the
+// slot, longer ones in one growing arena, so counting an occurrence never
+// allocates; memory grows with the number of distinct words only.
+// Stop words are entries marked "stop": one lookup both filters and counts.
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace htut::wordcount {
+
+// Bytes that must be readable after the start of a key passed to add_padded.
+inline constexpr size_t kKeyPadding = 16;
+
+class WordMap {
+ public:
+  WordMap();
+
+  // Marks w as a stop word: adding it later counts nothing.
+  void add_stop_word(std::string_view w);
+
+  // Counts n occurrences of the len bytes at p. p must have kKeyPadding
+  // readable bytes even when len is smaller (they are masked off).
+  void add_padded(const char* p, size_t len, uint64_t n = 1) {
+    const Key k = load_key(p, len);
+    Slot& s = find(k, p, len);
+    if (s.len == 0) {
+      insert(s, k, p, len, n);
+    } else if (!s.stop) {
+      s.count += n;
+      total_ += n;
+    }
+  }
+  // The same for any string_view (copies it to a padded buffer first).
+  void add(std::string_view w, uint64_t n = 1);
+
+  uint64_t total() const { return total_; }
+  uint64_t distinct() const { return distinct_; }
+
+  // Calls f(std::string_view word, uint64_t count) for every counted word, in no order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Slot& s : slots_) {
+      if (s.len != 0 && !s.stop) f(key_of(s), s.count);
+    }
+  }
+
+  // Forgets every entry (stop words included); keeps the allocated capacity.
+  void clear();
+
+ private:
+  struct Slot {
+    uint64_t count;
+    uint32_t hash;
+    uint16_t len;  // 0: empty slot (no word is empty)
+    uint8_t stop;
+    uint8_t unused;
+    // len <= 16: the key bytes, zero padded. Longer: lo = arena offset.
+    uint64_t lo;
+    uint64_t hi;
+  };
+  static_assert(sizeof(Slot) == 32);
+
+  struct Key {
+    uint64_t lo, hi;  // first 16 bytes, masked to len
+    uint64_t hash;
+  };
+
+  static Key load_key(const char* p, size_t len) {
+    uint64_t lo, hi;
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + 8, 8);
+    const size_t n = len < 16 ? len : 16;
+    lo &= kLowMask[n];
+    hi &= kHighMask[n];
+    uint64_t h = mix(lo ^ kSeed0 ^ len, hi ^ kSeed1);
+    for (size_t i = 16; i < len; i += 16) {  // long words: 16 more bytes per round, masked at the end
+      uint64_t a = 0, b = 0;
+      const size_t rest = len - i;
+      std::memcpy(&a, p + i, rest < 8 ? rest : 8);
+      if (rest > 8) std::memcpy(&b, p + i + 8, rest - 8 < 8 ? rest - 8 : 8);
+      h = mix(a ^ h, b ^ kSeed1);
+    }
+    return Key{lo, hi, h};
+  }
+
+  static uint64_t mix(uint64_t a, uint64_t b) {
+    const __uint128_t r = static_cast<__uint128_t>(a) * b;
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+  }
+
+  Slot& find(const Key& k, const char* p, size_t len) {
+    const auto h32 = static_cast<uint32_t>(k.hash);
+    for (size_t i = h32 & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.len == 0) return s;
+      if (s.hash == h32 && s.len == len) {
+        if (len <= 16 ? (s.lo == k.lo && s.hi == k.hi) : std::memcmp(arena_.data() + s.lo, p, len) == 0) return s;
+      }
+    }
+  }
+
+  void insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n);
+  void grow();
+  std::string_view key_of(const Slot& s) const {
+    return s.len <= 16 ? std::string_view(reinterpret_cast<const char*>(&s.lo), s.len)
+                       : std::string_view(arena_.data() + s.lo, s.len);
+  }
+
+  static constexpr uint64_t kSeed0 = 0xa0761d6478bd642full;
+  static constexpr uint64_t kSeed1 = 0xe7037ed1a0b428dbull;
+  static const uint64_t kLowMask[17];
+  static const uint64_t kHighMask[17];
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t used_ = 0;  // occupied slots, stop words included
+  std::string arena_;
+  uint64_t total_ = 0;
+  uint64_t distinct_ = 0;
+};
+
+}  // namespace htut::wordcount
