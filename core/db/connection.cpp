@@ -66,8 +66,8 @@ Result<Rows> Connection::exec(const std::string& sql, const std::vector<Param>& 
     values.push_back(p ? p->c_str() : nullptr);
   }
   // Text format both ways; lengths and formats are ignored for text params.
-  PGresult* res = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
-                               nullptr, 0);
+  PGresult* res =
+      PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
   auto status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(res);
   Error e = error_from(res);

@@ -9,9 +9,9 @@
 namespace htut::db {
 
 struct ConnectOptions {
-  std::chrono::seconds connect_timeout{5};              // per host; libpq's minimum is 2 s
-  std::chrono::milliseconds statement_timeout{30000};   // 0 = none (migrations, LISTEN)
-  std::string application_name = "htut";                // shows in pg_stat_activity
+  std::chrono::seconds connect_timeout{5};             // per host; libpq's minimum is 2 s
+  std::chrono::milliseconds statement_timeout{30000};  // 0 = none (migrations, LISTEN)
+  std::string application_name = "htut";               // shows in pg_stat_activity
 };
 
 // Keyword/value pairs for PQconnectdbParams(expand_dbname=1). Our defaults

@@ -72,19 +72,21 @@ Result<std::vector<Document>> Documents::many(const std::string& sql, const std:
 Result<Document> Documents::insert_pending(const NewDocument& d) {
   const std::string sql =
       "INSERT INTO file_upload_meta (document_name, document_slug, time_uploaded, s3_key, filename, size_bytes)"
-      " VALUES ($1, $2, clock_timestamp(), $3, $4, $5) RETURNING " + columns;
+      " VALUES ($1, $2, clock_timestamp(), $3, $4, $5) RETURNING " +
+      columns;
   // The key includes the microsecond timestamp: two uploads of one slug in the
   // same microsecond collide, so take a new timestamp and try again.
   for (int attempt = 0;; ++attempt) {
-    auto inserted = first(run(sql, {d.document_name, d.document_slug, d.s3_key, d.filename,
-                                    std::to_string(d.size_bytes)}, Retry::no));
+    auto inserted = first(
+        run(sql, {d.document_name, d.document_slug, d.s3_key, d.filename, std::to_string(d.size_bytes)}, Retry::no));
     if (inserted || inserted.error().kind != Error::Kind::conflict || attempt == 2) return inserted;
   }
 }
 
 Result<std::optional<Document>> Documents::newest_by_slug(const std::string& slug) {
-  return one("SELECT " + columns + " FROM file_upload_meta WHERE document_slug = $1 ORDER BY time_uploaded DESC LIMIT 1",
-             {slug});
+  return one(
+      "SELECT " + columns + " FROM file_upload_meta WHERE document_slug = $1 ORDER BY time_uploaded DESC LIMIT 1",
+      {slug});
 }
 
 Result<std::vector<Document>> Documents::newest(int limit) {
@@ -101,7 +103,8 @@ Result<Document> Documents::insert_test_connection_record() {
   const std::string sql =
       "INSERT INTO file_upload_meta (document_name, document_slug, time_uploaded, s3_key, filename, status, error)"
       " VALUES ('Fake Document', 'fake_document', clock_timestamp(), 'files/does_not_exist.txt',"
-      " 'does_not_exist.txt', 'failed', $1) RETURNING " + columns;
+      " 'does_not_exist.txt', 'failed', $1) RETURNING " +
+      columns;
   for (int attempt = 0;; ++attempt) {
     auto inserted = first(run(sql, {std::string(test_record_error)}, Retry::no));
     if (inserted || inserted.error().kind != Error::Kind::conflict || attempt == 2) return inserted;
@@ -127,11 +130,12 @@ Result<std::vector<Document>> Documents::unpublished(int limit) {
 
 Result<bool> Documents::complete(const std::string& slug, const std::string& time_uploaded, std::int64_t total_words,
                                  std::int64_t distinct_words, const std::string& word_counts_json) {
-  auto rows = run(
-      "UPDATE file_upload_meta SET status = 'done', error = NULL, total_words = $3, distinct_words = $4,"
-      " word_counts = $5::json, counted_at = now()" + where_key + " AND status = 'pending'",
-      {slug, time_uploaded, std::to_string(total_words), std::to_string(distinct_words), word_counts_json},
-      Retry::when_connection_was_stale);
+  auto rows =
+      run("UPDATE file_upload_meta SET status = 'done', error = NULL, total_words = $3, distinct_words = $4,"
+          " word_counts = $5::json, counted_at = now()" +
+              where_key + " AND status = 'pending'",
+          {slug, time_uploaded, std::to_string(total_words), std::to_string(distinct_words), word_counts_json},
+          Retry::when_connection_was_stale);
   if (!rows) return rows.error();
   return rows->affected() == 1;
 }

@@ -6,8 +6,7 @@ namespace htut::db {
 
 Error::Kind kind_for_sqlstate(std::string_view sqlstate) {
   if (sqlstate.size() != 5) return Error::Kind::internal;
-  if (is_connection_sqlstate(sqlstate) || sqlstate == "53300" || sqlstate == "57014")
-    return Error::Kind::unavailable;
+  if (is_connection_sqlstate(sqlstate) || sqlstate == "53300" || sqlstate == "57014") return Error::Kind::unavailable;
   if (sqlstate.substr(0, 2) == "22" || sqlstate == "23502" || sqlstate == "23514") return Error::Kind::invalid;
   if (sqlstate == "23505") return Error::Kind::conflict;
   return Error::Kind::internal;

@@ -11,8 +11,8 @@ Status run_in_transaction(Connection& conn, const Migration& m) {
   if (auto begun = conn.exec("BEGIN"); !begun) return begun.error();
   Status step = conn.exec_script(std::string(m.sql));
   if (step) {
-    auto recorded = conn.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                              {std::to_string(m.version), m.name});
+    auto recorded =
+        conn.exec("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", {std::to_string(m.version), m.name});
     if (!recorded) step = recorded.error();
   }
   if (step) {

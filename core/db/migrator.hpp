@@ -18,8 +18,8 @@
 namespace htut::db {
 
 struct Migration {
-  int version = 0;        // NNNN
-  std::string name;       // the file name, e.g. "0001_create_file_upload_meta.sql"
+  int version = 0;   // NNNN
+  std::string name;  // the file name, e.g. "0001_create_file_upload_meta.sql"
   std::string_view sql;
 };
 

@@ -8,8 +8,7 @@ namespace htut::db {
 Pool::Lease::Lease(Pool* pool, std::unique_ptr<Connection> conn, bool fresh)
     : pool_(pool), conn_(std::move(conn)), fresh_(fresh) {}
 
-Pool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), conn_(std::move(other.conn_)), fresh_(other.fresh_) {}
+Pool::Lease::Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)), fresh_(other.fresh_) {}
 
 Pool::Lease& Pool::Lease::operator=(Lease&& other) noexcept {
   if (this != &other) {

@@ -65,11 +65,20 @@ Result<std::size_t> MultipartParser::run(std::string_view input) {
     const std::string_view rest = input.substr(used);
     Result<std::size_t> step = std::size_t{0};
     switch (state_) {
-      case State::preamble: step = step_preamble(rest); break;
-      case State::after_delimiter: step = step_after_delimiter(rest); break;
-      case State::headers: step = step_headers(rest); break;
-      case State::body: step = step_body(rest); break;
-      case State::epilogue: break;
+      case State::preamble:
+        step = step_preamble(rest);
+        break;
+      case State::after_delimiter:
+        step = step_after_delimiter(rest);
+        break;
+      case State::headers:
+        step = step_headers(rest);
+        break;
+      case State::body:
+        step = step_body(rest);
+        break;
+      case State::epilogue:
+        break;
     }
     if (!step) return step.error();
     if (*step == 0) break;  // needs more input
@@ -133,11 +142,11 @@ Result<std::size_t> MultipartParser::step_headers(std::string_view input) {
     header_scanned_ = input.size();
     // The block will be at least one byte longer than what is here.
     if (input.size() >= limits_.max_header_bytes)
-      return make_error(Error::Kind::too_large, "part headers exceed " + describe_bytes(limits_.max_header_bytes));
+      return make_error(Error::Kind::invalid, "part headers exceed " + describe_bytes(limits_.max_header_bytes));
     return std::size_t{0};
   }
   if (consumed > limits_.max_header_bytes)
-    return make_error(Error::Kind::too_large, "part headers exceed " + describe_bytes(limits_.max_header_bytes));
+    return make_error(Error::Kind::invalid, "part headers exceed " + describe_bytes(limits_.max_header_bytes));
   auto headers = parse_part_headers(input.substr(0, end));
   if (!headers) return headers.error();
   current_ = std::move(*headers);
@@ -177,8 +186,8 @@ Status MultipartParser::emit_data(std::string_view data) {
   if (!current_.filename) {
     field_bytes_ += data.size();
     if (field_bytes_ > limits_.max_field_bytes)
-      return make_error(Error::Kind::too_large,
-                        "form field \"" + current_.name + "\" is larger than " + describe_bytes(limits_.max_field_bytes));
+      return make_error(Error::Kind::invalid, "form field \"" + current_.name + "\" is larger than " +
+                                                    describe_bytes(limits_.max_field_bytes));
   }
   if (handler_.on_part_data) return handler_.on_part_data(data);
   return ok_status();

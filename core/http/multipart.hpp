@@ -15,7 +15,7 @@ namespace htut::http {
 
 struct MultipartLimits {
   std::size_t max_parts = 16;
-  std::size_t max_header_bytes = 8192;     // per part, including the blank line ending them
+  std::size_t max_header_bytes = 8192;      // per part, including the blank line ending them
   std::size_t max_field_bytes = 64 * 1024;  // per non-file part (no filename)
 };
 
@@ -36,8 +36,10 @@ class MultipartParser {
 
   MultipartParser(std::string boundary, MultipartLimits limits, Handler handler);
 
-  // Error::Kind::invalid on malformed input, too_large when a limit is
-  // exceeded, or the handler's error. After an error every call returns it.
+  // Error::Kind::invalid on malformed input and on exceeded limits (the
+  // interface makes too many parts / too large part headers a 400, not a
+  // 413), or the handler's error unchanged (e.g. its own too_large for the
+  // file size). After an error every call returns it.
   Status feed(std::string_view chunk);
   // End of the body: an error unless the closing boundary was seen.
   Status finish();

@@ -13,7 +13,7 @@
 namespace htut::http {
 namespace {
 
-constexpr std::size_t kMacBytes = 32;       // SHA-256
+constexpr std::size_t kMacBytes = 32;         // SHA-256
 constexpr std::size_t kMaxValueBytes = 8192;  // far beyond any cookie a browser keeps
 
 std::string hmac(std::string_view key, std::string_view purpose, std::string_view encoded_payload) {
@@ -24,8 +24,8 @@ std::string hmac(std::string_view key, std::string_view purpose, std::string_vie
   unsigned int mac_len = 0;
   // A non-null pointer even for an empty key: OpenSSL treats NULL specially.
   const char* key_data = key.empty() ? "" : key.data();
-  if (!HMAC(EVP_sha256(), key_data, static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(message.data()),
-            message.size(), mac, &mac_len) ||
+  if (!HMAC(EVP_sha256(), key_data, static_cast<int>(key.size()),
+            reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &mac_len) ||
       mac_len != kMacBytes)
     throw std::runtime_error("HMAC-SHA256 failed");
   return std::string(reinterpret_cast<const char*>(mac), mac_len);

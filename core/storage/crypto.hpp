@@ -7,9 +7,9 @@
 
 namespace htut::storage::crypto {
 
-std::string hex(std::string_view bytes);                          // lowercase
-std::string sha256(std::string_view data);                        // 32 raw bytes
-std::string sha256_hex(std::string_view data);                    // 64 lowercase hex
+std::string hex(std::string_view bytes);                               // lowercase
+std::string sha256(std::string_view data);                             // 32 raw bytes
+std::string sha256_hex(std::string_view data);                         // 64 lowercase hex
 std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
 
 // Incremental hash, for data that arrives in pieces (e.g. a file being written).

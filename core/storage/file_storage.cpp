@@ -79,7 +79,9 @@ Result<ObjectInfo> FileStorage::put(const std::string& key, const Reader& reader
   const fs::path path = root_ / key;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  if (ec) return make_error(Error::Kind::unavailable, "cannot create directory " + path.parent_path().string() + ": " + ec.message());
+  if (ec)
+    return make_error(Error::Kind::unavailable,
+                      "cannot create directory " + path.parent_path().string() + ": " + ec.message());
 
   std::string temp = (path.parent_path() / (std::string(file_storage_temp_prefix) + "XXXXXX")).string();
   UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
@@ -113,11 +115,13 @@ Status FileStorage::get(const std::string& key, const Sink& sink) {
   const fs::path path = root_ / key;
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return make_error(Error::Kind::not_found, "no object " + key);
+    if (errno == ENOENT || errno == ENOTDIR)
+      return make_error(Error::Kind::not_found, "object '" + key + "' does not exist");
     return io_error("cannot open", path, errno);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return make_error(Error::Kind::not_found, "no object " + key);
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+    return make_error(Error::Kind::not_found, "object '" + key + "' does not exist");
   std::vector<char> buffer(chunk_size);
   while (true) {
     ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
@@ -135,10 +139,11 @@ Result<ObjectInfo> FileStorage::head(const std::string& key) {
   struct stat st {};
   const fs::path path = root_ / key;
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return make_error(Error::Kind::not_found, "no object " + key);
+    if (errno == ENOENT || errno == ENOTDIR)
+      return make_error(Error::Kind::not_found, "object '" + key + "' does not exist");
     return io_error("cannot stat", path, errno);
   }
-  if (!S_ISREG(st.st_mode)) return make_error(Error::Kind::not_found, "no object " + key);
+  if (!S_ISREG(st.st_mode)) return make_error(Error::Kind::not_found, "object '" + key + "' does not exist");
   return ObjectInfo{key, static_cast<std::uint64_t>(st.st_size), etag_for(st)};
 }
 
@@ -185,7 +190,8 @@ Status FileStorage::check() {
   std::error_code ec;
   fs::create_directories(root_, ec);
   if (ec || !fs::is_directory(root_, ec))
-    return make_error(Error::Kind::unavailable, "storage directory " + root_.string() + " is not usable: " + ec.message());
+    return make_error(Error::Kind::unavailable,
+                      "storage directory " + root_.string() + " is not usable: " + ec.message());
   if (::access(root_.c_str(), W_OK | X_OK) != 0) return io_error("storage directory is not writable:", root_, errno);
   return ok_status();
 }

@@ -12,7 +12,7 @@ class FileStorage final : public Storage {
  public:
   explicit FileStorage(std::filesystem::path root);
 
-  Result<ObjectInfo> put(const std::string& key, const Reader& reader, const PutOptions& options) override;
+  Result<ObjectInfo> put(const std::string& key, const Reader& reader, const PutOptions& options = {}) override;
   Status get(const std::string& key, const Sink& sink) override;
   Result<ObjectInfo> head(const std::string& key) override;
   Status remove(const std::string& key) override;

@@ -5,9 +5,7 @@
 namespace htut::storage {
 
 Status validate_key(const std::string& key) {
-  auto bad = [&](const std::string& why) {
-    return make_error(Error::Kind::invalid, "invalid object key: " + why);
-  };
+  auto bad = [&](const std::string& why) { return make_error(Error::Kind::invalid, "invalid object key: " + why); };
   if (key.empty()) return bad("it is empty");
   if (key.size() > 1024) return bad("it is longer than 1024 bytes");
   for (unsigned char c : key) {

@@ -83,8 +83,8 @@ Result<HttpResponse> S3Client::call(const S3Call& call) {
 
 Result<std::string> S3Client::presign_get(const std::string& key, std::chrono::seconds expires) const {
   if (expires.count() < 1 || expires > sigv4::max_presign_expiry)
-    return make_error(Error::Kind::invalid, "presigned URL lifetime must be 1 to 604800 seconds, got " +
-                                                std::to_string(expires.count()));
+    return make_error(Error::Kind::invalid,
+                      "presigned URL lifetime must be 1 to 604800 seconds, got " + std::to_string(expires.count()));
   const S3Target target = endpoint_.object(key);
   const std::string date = sigv4::amz_date(std::chrono::system_clock::now());
   sigv4::Request r;

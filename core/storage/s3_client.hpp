@@ -18,14 +18,14 @@ namespace htut::storage {
 struct S3Call {
   std::string method;
   S3Target target;
-  sigv4::QueryParams query;                 // decoded; encoded once on the wire
-  std::vector<sigv4::Header> headers;       // more headers to send and sign (e.g. Content-Type)
-  std::string_view body;                    // replayable, so every attempt can resend it
-  std::string payload_hash;                 // hex SHA-256 of body; empty = computed here
-  const BodySink* sink = nullptr;           // takes a 2xx body; retried only before its first byte
-  std::vector<long> accepted;               // non-2xx statuses returned as success (e.g. 405 of Abort)
+  sigv4::QueryParams query;            // decoded; encoded once on the wire
+  std::vector<sigv4::Header> headers;  // more headers to send and sign (e.g. Content-Type)
+  std::string_view body;               // replayable, so every attempt can resend it
+  std::string payload_hash;            // hex SHA-256 of body; empty = computed here
+  const BodySink* sink = nullptr;      // takes a 2xx body; retried only before its first byte
+  std::vector<long> accepted;          // non-2xx statuses returned as success (e.g. 405 of Abort)
   std::chrono::milliseconds total_timeout{std::chrono::seconds(60)};  // 0 = none (streams)
-  std::string what;                         // "PUT files/a.txt", for messages and logs
+  std::string what;                                                   // "PUT files/a.txt", for messages and logs
 };
 
 class S3Client {

@@ -25,9 +25,9 @@ class S3Endpoint {
   bool virtual_hosted() const { return virtual_hosted_; }
 
  private:
-  std::string scheme_;       // http / https
-  std::string authority_;    // host[:port] of the endpoint as given (without userinfo)
-  std::string base_path_;    // the location's path without the trailing '/', usually ""
+  std::string scheme_;     // http / https
+  std::string authority_;  // host[:port] of the endpoint as given (without userinfo)
+  std::string base_path_;  // the location's path without the trailing '/', usually ""
   std::string bucket_;
   bool virtual_hosted_ = false;
 };

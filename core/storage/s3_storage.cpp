@@ -143,8 +143,8 @@ Result<std::string> S3Storage::complete_upload(const std::string& key, const std
                                                const std::vector<std::string>& etags) {
   std::string body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (std::size_t i = 0; i < etags.size(); ++i)
-    body += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + xml::escape(etags[i]) +
-            "</ETag></Part>";
+    body +=
+        "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + xml::escape(etags[i]) + "</ETag></Part>";
   body += "</CompleteMultipartUpload>";
   S3Call call;
   call.method = "POST";

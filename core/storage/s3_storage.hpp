@@ -16,7 +16,7 @@ class S3Storage final : public Storage {
   S3Storage(S3Endpoint endpoint, sigv4::Credentials credentials, std::string region, std::string bucket,
             RetryPolicy policy = {}, std::size_t part_size = default_part_size);
 
-  Result<ObjectInfo> put(const std::string& key, const Reader& reader, const PutOptions& options) override;
+  Result<ObjectInfo> put(const std::string& key, const Reader& reader, const PutOptions& options = {}) override;
   Status get(const std::string& key, const Sink& sink) override;
   Result<ObjectInfo> head(const std::string& key) override;
   Status remove(const std::string& key) override;

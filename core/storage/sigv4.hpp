@@ -57,12 +57,12 @@ inline std::string encode_path(std::string_view raw_path) { return uri_encode(ra
 // Percent-decodes %XX (invalid escapes are kept as they are); '+' stays '+'.
 std::string uri_decode(std::string_view text);
 
-std::string canonical_query(const QueryParams& query);            // encoded, sorted, joined with '&'
+std::string canonical_query(const QueryParams& query);              // encoded, sorted, joined with '&'
 std::string canonical_headers(const std::vector<Header>& headers);  // "name:value\n" per name, sorted
 std::string signed_headers(const std::vector<Header>& headers);     // "host;x-amz-date;..."
 std::string canonical_request(const Request& request);
 std::string string_to_sign(std::string_view amz_date, const Scope& scope, std::string_view canonical_request);
-std::string signing_key(std::string_view secret_key, const Scope& scope);  // raw 32 bytes
+std::string signing_key(std::string_view secret_key, const Scope& scope);              // raw 32 bytes
 std::string signature(std::string_view signing_key, std::string_view string_to_sign);  // hex
 std::string authorization(std::string_view access_key, const Scope& scope, std::string_view signed_headers,
                           std::string_view signature);

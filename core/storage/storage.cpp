@@ -1,8 +1,7 @@
 #include "storage/storage.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <cstring>
 #include <memory>
 #include <stdexcept>

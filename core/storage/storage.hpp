@@ -35,11 +35,12 @@ class Storage {  // thread-safe: many threads may call concurrently
  public:
   virtual ~Storage() = default;
   virtual Result<ObjectInfo> put(const std::string& key, const Reader& reader, const PutOptions& options = {}) = 0;
-  virtual Status get(const std::string& key, const Sink& sink) = 0;  // Error::Kind::not_found when missing
-  virtual Result<ObjectInfo> head(const std::string& key) = 0;       // not_found when missing
-  virtual Status remove(const std::string& key) = 0;                 // ok when already missing
+  virtual Status get(const std::string& key, const Sink& sink) = 0;             // Error::Kind::not_found when missing
+  virtual Result<ObjectInfo> head(const std::string& key) = 0;                  // not_found when missing
+  virtual Status remove(const std::string& key) = 0;                            // ok when already missing
   virtual Result<std::vector<ObjectInfo>> list(const std::string& prefix) = 0;  // all pages, sorted by key
-  virtual Result<std::string> presign_get(const std::string& key, std::chrono::seconds expires) = 0;  // file:// URL for local
+  virtual Result<std::string> presign_get(const std::string& key,
+                                          std::chrono::seconds expires) = 0;  // file:// URL for local
   virtual Status check() = 0;  // cheap reachability/credentials check for /healthz
 };
 

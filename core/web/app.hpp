@@ -49,11 +49,11 @@ class App : public Handler {
   Reply serve_asset(Exchange& ex, const AssetMatch& match);
   awaitable<Reply> index_page(Exchange& ex);
   awaitable<Reply> upload(Exchange& ex, bool api);
-  awaitable<Reply> wordcloud_page(Exchange& ex, const std::string& slug);
-  awaitable<Reply> document_json(Exchange& ex, const std::string& slug);
-  awaitable<Reply> document_events(Exchange& ex, const std::string& slug);
+  awaitable<Reply> wordcloud_page(Exchange& ex, std::string slug);
+  awaitable<Reply> document_json(Exchange& ex, std::string slug);
+  awaitable<Reply> document_events(Exchange& ex, std::string slug);
   awaitable<Reply> documents_list(Exchange& ex);
-  awaitable<Reply> document_file(Exchange& ex, const std::string& slug);
+  awaitable<Reply> document_file(Exchange& ex, std::string slug);
   awaitable<Reply> test_connection(Exchange& ex);
   awaitable<Reply> healthz(Exchange& ex);
 
@@ -67,7 +67,7 @@ class App : public Handler {
   std::string render_index(const IndexView& view) const;
 
   // Database lookups on the blocking pool.
-  awaitable<Result<std::optional<db::Document>>> find_newest(const std::string& slug);
+  awaitable<Result<std::optional<db::Document>>> find_newest(std::string slug);
 
   // Page helpers (pages.cpp).
   std::string render(std::string_view template_name,

@@ -8,7 +8,7 @@ std::string hashed_path(std::string_view name, std::string_view etag) {
   std::string_view hash = etag.substr(1, 8);  // skip the opening quote
   auto slash = name.rfind('/');
   auto dot = name.rfind('.');
-  std::string out = "/";
+  std::string out(1, '/');
   if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) {
     out.append(name).append(".").append(hash);
   } else {
@@ -21,7 +21,9 @@ AssetTable::AssetTable() {
   for (const auto& f : embedded::assets()) {
     by_name_.emplace(f.name, &f);
     if (f.name.rfind("static/", 0) != 0) continue;
-    by_url_.emplace("/" + std::string(f.name), AssetMatch{&f, false});
+    std::string plain(1, '/');
+    plain.append(f.name);
+    by_url_.emplace(std::move(plain), AssetMatch{&f, false});
     auto hashed = hashed_path(f.name, f.etag);
     by_url_.emplace(hashed, AssetMatch{&f, true});
     hashed_.emplace(f.name, std::move(hashed));

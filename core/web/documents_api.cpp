@@ -14,12 +14,14 @@
 
 namespace htut::web {
 
-awaitable<Result<std::optional<db::Document>>> App::find_newest(const std::string& slug) {
+awaitable<Result<std::optional<db::Document>>> App::find_newest(std::string slug) {
   auto* documents = services_.documents;
-  co_return co_await run_blocking(blocking_, [documents, slug] { return documents->newest_by_slug(slug); });
+  auto lookup = [documents, slug] { return documents->newest_by_slug(slug); };
+  auto found = co_await run_blocking(blocking_, std::move(lookup));
+  co_return found;
 }
 
-awaitable<Reply> App::document_json(Exchange& ex, const std::string& slug) {
+awaitable<Reply> App::document_json(Exchange& ex, std::string slug) {
   auto found = co_await find_newest(slug);
   if (!found) co_return api_error(ex, http::status::service_unavailable, found.error().message);
   if (!found->has_value()) co_return api_error(ex, http::status::not_found, "no document with the slug " + slug);
@@ -31,7 +33,8 @@ awaitable<Reply> App::documents_list(Exchange& ex) {
   if (!limit) co_return api_error(ex, http::status::bad_request, "limit must be a whole number from 1 to 100");
   auto* documents = services_.documents;
   int n = *limit;
-  auto rows = co_await run_blocking(blocking_, [documents, n] { return documents->newest(n); });
+  auto list_newest = [documents, n] { return documents->newest(n); };
+  auto rows = co_await run_blocking(blocking_, std::move(list_newest));
   if (!rows) co_return api_error(ex, http::status::service_unavailable, rows.error().message);
   boost::json::array list;
   for (const auto& doc : *rows) list.push_back(web::document_json(doc));
@@ -40,7 +43,7 @@ awaitable<Reply> App::documents_list(Exchange& ex) {
   co_return json_reply(ex, http::status::ok, boost::json::serialize(o));
 }
 
-awaitable<Reply> App::document_events(Exchange& ex, const std::string& slug) {
+awaitable<Reply> App::document_events(Exchange& ex, std::string slug) {
   auto found = co_await find_newest(slug);
   if (!found) co_return api_error(ex, http::status::service_unavailable, found.error().message);
   if (!found->has_value()) co_return api_error(ex, http::status::not_found, "no document with the slug " + slug);
@@ -90,9 +93,10 @@ awaitable<Reply> App::document_events(Exchange& ex, const std::string& slug) {
     co_await signal->wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
     if (cancelled() || (server_ && server_->stopping())) break;
     auto* documents = services_.documents;
-    auto fresh = co_await run_blocking(blocking_, [documents, slug, time_uploaded] {
+    auto reread = [documents, slug, time_uploaded] {
       return documents->find(slug, time_uploaded);
-    });
+    };
+    auto fresh = co_await run_blocking(blocking_, std::move(reread));
     doc.reset();
     if (fresh && fresh->has_value()) doc = std::move(**fresh);
   }
@@ -100,13 +104,14 @@ awaitable<Reply> App::document_events(Exchange& ex, const std::string& slug) {
   co_return sent_reply(200, sent);
 }
 
-awaitable<Reply> App::document_file(Exchange& ex, const std::string& slug) {
+awaitable<Reply> App::document_file(Exchange& ex, std::string slug) {
   auto found = co_await find_newest(slug);
   if (!found) co_return error_page(ex, http::status::service_unavailable, found.error().message);
   if (!found->has_value()) co_return not_found(ex);
   auto* storage = services_.storage;
   std::string key = (*found)->s3_key;
-  auto url = co_await run_blocking(blocking_, [storage, key] { return storage->presign_get(key, std::chrono::minutes(5)); });
+  auto presign = [storage, key] { return storage->presign_get(key, std::chrono::minutes(5)); };
+  auto url = co_await run_blocking(blocking_, std::move(presign));
   if (!url) co_return error_page(ex, http::status::service_unavailable, url.error().message);
   if (url->rfind("file://", 0) != 0) {
     http::response<http::empty_body> res{http::status::found, ex.version()};
@@ -133,7 +138,8 @@ awaitable<Reply> App::document_file(Exchange& ex, const std::string& slug) {
 
 awaitable<Reply> App::test_connection(Exchange& ex) {
   auto* documents = services_.documents;
-  auto row = co_await run_blocking(blocking_, [documents] { return documents->insert_test_connection_record(); });
+  auto insert_fake = [documents] { return documents->insert_test_connection_record(); };
+  auto row = co_await run_blocking(blocking_, std::move(insert_fake));
   if (!row) co_return api_error(ex, http::status::service_unavailable, row.error().message);
   const auto& d = *row;
   boost::json::object result;
@@ -157,9 +163,10 @@ awaitable<Reply> App::healthz(Exchange& ex) {
   struct Checks {
     Status database, broker, storage;
   };
-  auto checks = co_await run_blocking(blocking_, [documents, publisher, storage] {
+  auto run_checks = [documents, publisher, storage] {
     return Checks{documents->ping(), publisher->ping(std::chrono::seconds(3)), storage->check()};
-  });
+  };
+  auto checks = co_await run_blocking(blocking_, std::move(run_checks));
   auto describe = [](const Status& s) { return s ? std::string("ok") : s.error().message; };
   bool healthy = checks.database.ok() && checks.broker.ok();
   boost::json::object o;

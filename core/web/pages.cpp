@@ -81,7 +81,8 @@ std::string flash_html(const ::htut::http::Flash& f) {
   using ::htut::http::html_escape;
   if (f.kind == "success") {
     std::string slug = html_escape(f.document_slug);
-    return "<div class=\"flash flash-success\" role=\"status\">Uploaded <strong>" + html_escape(f.document_name) +
+    return "<div class=\"flash flash-success\" role=\"status\">Uploaded <strong>" +
+           html_escape(::htut::http::reveal_format_characters(f.document_name)) +
            "</strong>. <a href=\"/documents/" + slug + "/file\">View the file</a> · <a href=\"/wordcloud/" + slug +
            "\">See its word cloud</a></div>";
   }
@@ -118,7 +119,7 @@ awaitable<Reply> App::index_page(Exchange& ex) {
   co_return html_page(ex, http::status::ok, render_index(view), set_cookie);
 }
 
-awaitable<Reply> App::wordcloud_page(Exchange& ex, const std::string& slug) {
+awaitable<Reply> App::wordcloud_page(Exchange& ex, std::string slug) {
   auto found = co_await find_newest(slug);
   if (!found.ok()) co_return error_page(ex, http::status::service_unavailable, found.error().message);
   if (!found->has_value()) {
@@ -130,7 +131,7 @@ awaitable<Reply> App::wordcloud_page(Exchange& ex, const std::string& slug) {
   }
   const auto& doc = **found;
   auto body = render("wordcloud.html", [&](std::string_view name) -> std::optional<std::string> {
-    if (name == "document_name") return doc.document_name;
+    if (name == "document_name") return ::htut::http::reveal_format_characters(doc.document_name);
     if (name == "document_slug") return doc.document_slug;
     if (name == "status") return doc.status;
     return std::nullopt;

@@ -48,7 +48,10 @@ void SessionCookie::add_flash(::htut::http::Flash flash) {
 }
 
 std::string SessionCookie::set_cookie_header() const {
-  return ::htut::http::set_cookie_header(name, ::htut::http::sign_session(session_, key_), session_max_age);
+  // Re-signing renews the session: it expires a week after its last use.
+  auto renewed = session_;
+  renewed.issued_at = now_seconds();
+  return ::htut::http::set_cookie_header(name, ::htut::http::sign_session(renewed, key_), session_max_age);
 }
 
 }  // namespace htut::web

@@ -171,7 +171,8 @@ awaitable<std::optional<Refusal>> UploadHandler::receive() {
 awaitable<void> UploadHandler::remove_object() {
   if (key_.empty()) co_return;
   auto* storage = app_.services_.storage;
-  auto removed = co_await run_blocking(app_.blocking_, [storage, key = key_] { return storage->remove(key); });
+  auto remove_key = [storage, key = key_] { return storage->remove(key); };
+  auto removed = co_await run_blocking(app_.blocking_, std::move(remove_key));
   if (!removed) log::warn("could not remove a refused upload", {{"key", key_}, {"error", removed.error().message}});
 }
 
@@ -234,7 +235,8 @@ awaitable<Reply> UploadHandler::run() {
   doc.s3_key = key_;
   doc.size_bytes = static_cast<std::int64_t>(file_bytes_);
   auto* documents = app_.services_.documents;
-  auto inserted = co_await run_blocking(app_.blocking_, [documents, doc] { return documents->insert_pending(doc); });
+  auto insert_row = [documents, doc] { return documents->insert_pending(doc); };
+  auto inserted = co_await run_blocking(app_.blocking_, std::move(insert_row));
   if (!inserted) {
     log::error("recording an upload failed", {{"key", key_}, {"error", inserted.error().message}});
     co_await remove_object();
@@ -249,7 +251,7 @@ awaitable<Reply> UploadHandler::run() {
 
   // Publish now; when the broker is down the worker's outbox publishes later.
   auto* publisher = app_.services_.publisher;
-  co_await run_blocking(app_.blocking_, [publisher, documents, row] {
+  auto publish_job = [publisher, documents, row] {
     queue::Job job{row.document_slug, row.time_uploaded, row.s3_key};
     auto published = publisher->publish(job, std::chrono::seconds(5));
     if (!published) {
@@ -259,7 +261,8 @@ awaitable<Reply> UploadHandler::run() {
     }
     if (auto marked = documents->mark_published(row.document_slug, row.time_uploaded); !marked)
       log::warn("could not mark a job published", {{"slug", row.document_slug}, {"error", marked.error().message}});
-  });
+  };
+  co_await run_blocking(app_.blocking_, std::move(publish_job));
   log::info("uploaded", {{"slug", row.document_slug}, {"key", row.s3_key}, {"bytes", file_bytes_},
                          {"request_id", ex_.request_id()}});
 

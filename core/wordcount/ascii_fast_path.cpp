@@ -106,9 +106,24 @@ uint64_t drop_discarded_chunks(const Masks& m, uint64_t window, uint64_t word_bi
 }  // namespace
 
 const char* count_ascii_chunks(const char* p, const char* end, WordMap& words) {
-  // The lowercased window, padded so the map may read 16 bytes past any word.
-  alignas(16) char lowered[64 + kKeyPadding] = {};
+  // The lowercased window, padded so the map may read 16 bytes past any word
+  // and so w[len - 2] stays inside it for a 1-byte word at the window's start.
+  alignas(16) char buffer[16 + 64 + kKeyPadding] = {};
+  char* const lowered = buffer + 16;
   while (end - p >= 64) {
+#if defined(__SSE2__)
+    // Cheap early exit for non-Latin text: a non-ASCII byte in the first 16
+    // with no space before it means the first chunk is not for this path.
+    const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const unsigned head_non_ascii = static_cast<unsigned>(_mm_movemask_epi8(head));
+    if (head_non_ascii != 0) {
+      const __m128i space = _mm_or_si128(
+          _mm_and_si128(_mm_cmpgt_epi8(head, _mm_set1_epi8(0x08)), _mm_cmplt_epi8(head, _mm_set1_epi8(0x0E))),
+          _mm_and_si128(_mm_cmpgt_epi8(head, _mm_set1_epi8(0x1B)), _mm_cmplt_epi8(head, _mm_set1_epi8(0x21))));
+      const unsigned before = (head_non_ascii & (0u - head_non_ascii)) - 1;
+      if ((static_cast<unsigned>(_mm_movemask_epi8(space)) & before) == 0) break;
+    }
+#endif
     const Masks m = classify(p, lowered);
     uint64_t spaces = m.space;
     if (m.non_ascii != 0) spaces &= (1ull << __builtin_ctzll(m.non_ascii)) - 1;
@@ -124,16 +139,21 @@ const char* count_ascii_chunks(const char* p, const char* end, WordMap& words) {
     uint64_t runs = (word | joined) & window;
     runs = drop_discarded_chunks(m, window, runs);
 
-    // Each maximal run of bits is one word; bit 63 is never set (it would need a space after it).
+    // Each maximal run of bits is one word; bit 63 is never set (it would need
+    // a space after it). The loop body avoids data-dependent branches: word
+    // lengths are unpredictable, and a mispredicted branch costs more than the work.
     while (runs != 0) {
       const unsigned s = static_cast<unsigned>(__builtin_ctzll(runs));
-      const unsigned len = static_cast<unsigned>(__builtin_ctzll(~(runs >> s)));
-      runs &= ~bit_range(s, s + len);
+      const uint64_t after = runs + (runs & (0 - runs));  // clears the lowest run, sets the bit past it
+      const unsigned len = static_cast<unsigned>(__builtin_ctzll(after)) - s;
+      runs &= after;
       const char* w = lowered + s;
-      unsigned n = len;
-      if (n >= 3 && w[n - 2] == '\'' && w[n - 1] == 's') n -= 2;  // step 4: drop a final 's
-      if (n < 2) continue;
-      if (((m.alpha >> s) & ((1ull << n) - 1)) == 0) continue;  // no letter
+      // Step 4: drop a final 's (a word of 1 or 2 bytes cannot hold one).
+      const char* w_end = w + len;  // w_end[-2] is in the buffer even for len 1
+      const bool possessive = (len >= 3) & (w_end[-2] == '\'') & (w_end[-1] == 's');
+      const unsigned n = len - 2 * possessive;
+      // Words without a letter go; 1-byte words reach the map, where they are stop entries.
+      if (((m.alpha >> s) & ((1ull << n) - 1)) == 0) continue;
       words.add_padded(w, n);
     }
     p += last + 1;

@@ -1,6 +1,7 @@
 #include "wordcount/counter.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <vector>
 
@@ -19,6 +20,9 @@ constexpr uint32_t ascii3(char a, char b, char c) {
 
 Counter::Counter() : props_(bmp_props_table()) {
   for (std::string_view w : stop_words()) counts_.add_stop_word(w);
+  // The ASCII fast path hands 1-byte words to the map instead of testing their
+  // length (a branch it cannot predict): make them stop entries.
+  for (char c : std::string_view("abcdefghijklmnopqrstuvwxyz0123456789")) counts_.add_stop_word(std::string_view(&c, 1));
 }
 
 void Counter::feed(std::string_view bytes) {
@@ -28,7 +32,11 @@ void Counter::feed(std::string_view bytes) {
   while (p < end) {
     // Between chunks, whole ASCII chunks go through the fast path.
     if (!in_chunk_ && decoder_.idle()) {
-      p = count_ascii_chunks(p, end, counts_);
+      const char* q = count_ascii_chunks(p, end, counts_);
+      // In non-Latin text most attempts fail at once; back off so they stay cheap.
+      fast_path_backoff_ = q == p ? std::min<uint32_t>(2 * fast_path_backoff_ + 1, 64) : 0;
+      chunks_until_fast_path_ = fast_path_backoff_;
+      p = q;
       if (p == end) break;
     }
     p = scan(p, end);
@@ -39,13 +47,20 @@ void Counter::feed(std::string_view bytes) {
 // or after a chunk ends when the fast path may be able to take the next one.
 const char* Counter::scan(const char* p, const char* end) {
   while (p < end) {
-    const auto b = static_cast<uint8_t>(*p++);
-    if (b < 0x80 && decoder_.idle()) {
-      handle(b);
+    char32_t cp;
+    size_t n;
+    if (decoder_.idle() && (n = decode_well_formed(reinterpret_cast<const uint8_t*>(p),
+                                                   reinterpret_cast<const uint8_t*>(end), cp)) != 0) {
+      p += n;
+      handle(cp);
     } else {
-      decoder_.push(b, [this](char32_t cp) { handle(cp); });
+      // Ill-formed, or a sequence cut by the end of this piece: byte by byte.
+      decoder_.push(static_cast<uint8_t>(*p++), [this](char32_t c) { handle(c); });
     }
-    if (!in_chunk_ && decoder_.idle() && end - p >= 64 && static_cast<uint8_t>(*p) < 0x80) break;
+    if (!in_chunk_ && decoder_.idle() && end - p >= 64 && static_cast<uint8_t>(*p) < 0x80) {
+      if (chunks_until_fast_path_ == 0) break;
+      --chunks_until_fast_path_;
+    }
   }
   return p;
 }
@@ -137,6 +152,10 @@ void Counter::end_word() {
 }
 
 void Counter::hold(const char* word, size_t len) {
+  if (count_directly_) {
+    counts_.add_padded(word, len);
+    return;
+  }
   if (spilled_) {
     chunk_words_.add_padded(word, len);
     return;
@@ -157,8 +176,15 @@ void Counter::hold(const char* word, size_t len) {
 }
 
 void Counter::end_chunk() {
-  end_word();
-  if (!discard_) {
+  if (!discard_ && held_.empty() && !spilled_) {
+    // The common case: the chunk's only word ends here and the chunk is kept.
+    count_directly_ = true;
+    end_word();
+    count_directly_ = false;
+  } else {
+    end_word();
+  }
+  if (!discard_ && !held_.empty()) {
     const size_t size = held_.size();
     held_.append(kKeyPadding, '\0');  // add_padded may read past each word
     for (size_t i = 0; i < size;) {
@@ -167,8 +193,8 @@ void Counter::end_chunk() {
       counts_.add_padded(held_.data() + i + sizeof n, n);
       i += sizeof n + n;
     }
-    if (spilled_) chunk_words_.for_each([this](std::string_view w, uint64_t n) { counts_.add(w, n); });
   }
+  if (!discard_ && spilled_) chunk_words_.for_each([this](std::string_view w, uint64_t n) { counts_.add(w, n); });
   held_.clear();
   if (spilled_) chunk_words_.clear();
   spilled_ = false;

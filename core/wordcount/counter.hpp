@@ -60,6 +60,11 @@ class Counter {
   bool spilled_ = false;
   WordMap chunk_words_;
 
+  bool count_directly_ = false;  // hold() may count at once: the chunk ends with this word and is kept
+  // How many chunk ends the general path lets pass before trying the fast path again.
+  uint32_t fast_path_backoff_ = 0;
+  uint32_t chunks_until_fast_path_ = 0;
+
   // The current word, lowercased UTF-8 with U+2019 written as '.
   char word_[kWordBufferBytes] = {};
   size_t word_bytes_ = 0;

@@ -32,21 +32,17 @@ void WordMap::add_stop_word(std::string_view w) {
   std::string padded(w);
   padded.append(kKeyPadding, '\0');
   const Key k = load_key(padded.data(), w.size());
-  Slot& s = find(k, padded.data(), w.size());
-  if (s.len == 0) {
-    insert(s, k, padded.data(), w.size(), 0);
-    // insert() may have grown the table: look the slot up again.
-    Slot& again = find(k, padded.data(), w.size());
-    if (!again.stop) {
-      again.stop = 1;
-      --distinct_;
-    }
-  } else if (!s.stop) {
-    total_ -= s.count;
-    --distinct_;
-    s.stop = 1;
-    s.count = 0;
-  }
+  if (find(k, padded.data(), w.size()).len != 0) return;  // listed twice
+  insert(find(k, padded.data(), w.size()), k, padded.data(), w.size(), 0);
+  // insert() may have grown the table: look the slot up again.
+  find(k, padded.data(), w.size()).stop = 1;
+  --distinct_;
+}
+
+uint64_t WordMap::total() const {
+  uint64_t total = 0;
+  for (const Slot& s : slots_) total += s.stop ? 0 : s.count;
+  return total;
 }
 
 void WordMap::insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n) {
@@ -62,7 +58,6 @@ void WordMap::insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t 
     s.hi = 0;
     arena_.append(p, len);
   }
-  total_ += n;
   ++distinct_;
   // Keep the load factor at or below 1/2 so probe runs stay short.
   if (++used_ * 2 > slots_.size()) grow();
@@ -85,7 +80,6 @@ void WordMap::clear() {
   std::fill(slots_.begin(), slots_.end(), Slot{});
   used_ = 0;
   arena_.clear();
-  total_ = 0;
   distinct_ = 0;
 }
 

@@ -19,7 +19,7 @@ class WordMap {
  public:
   WordMap();
 
-  // Marks w as a stop word: adding it later counts nothing.
+  // Marks w as a stop word: adding it later counts nothing. Call before adding words.
   void add_stop_word(std::string_view w);
 
   // Counts n occurrences of the len bytes at p. p must have kKeyPadding
@@ -29,15 +29,15 @@ class WordMap {
     Slot& s = find(k, p, len);
     if (s.len == 0) {
       insert(s, k, p, len, n);
-    } else if (!s.stop) {
-      s.count += n;
-      total_ += n;
+    } else {
+      s.count += n;  // stop entries count too (no branch); total() leaves them out
     }
   }
   // The same for any string_view (copies it to a padded buffer first).
   void add(std::string_view w, uint64_t n = 1);
 
-  uint64_t total() const { return total_; }
+  // Occurrences of counted words (walks the table: call it once, at the end).
+  uint64_t total() const;
   uint64_t distinct() const { return distinct_; }
 
   // Calls f(std::string_view word, uint64_t count) for every counted word, in no order.
@@ -119,7 +119,6 @@ class WordMap {
   size_t mask_ = 0;
   size_t used_ = 0;  // occupied slots, stop words included
   std::string arena_;
-  uint64_t total_ = 0;
   uint64_t distinct_ = 0;
 };
 

@@ -156,17 +156,17 @@
     const status = String(doc.status || 'pending');
     li.appendChild(el('span', 'badge badge-' + status, statusLabels[status] || status));
 
-    const details = [];
-    if (typeof doc.total_words === 'number') details.push(numberFormat.format(doc.total_words) + ' words');
+    // One meta line: "115,324 words · <time>".
+    const meta = el('span', 'doc-meta-inline');
+    if (typeof doc.total_words === 'number') meta.append(numberFormat.format(doc.total_words) + ' words');
     const when = new Date(doc.time_uploaded);
     if (!Number.isNaN(when.getTime())) {
-      const time = el('time', 'doc-meta-inline', dateFormat.format(when));
+      const time = el('time', '', dateFormat.format(when));
       time.dateTime = doc.time_uploaded;
-      if (details.length) li.appendChild(el('span', 'doc-meta-inline', details.join(' · ') + ' ·'));
-      li.appendChild(time);
-    } else if (details.length) {
-      li.appendChild(el('span', 'doc-meta-inline', details.join(' · ')));
+      if (meta.childNodes.length) meta.append(' · ');
+      meta.append(time);
     }
+    li.appendChild(meta);
     return li;
   }
 

@@ -1,9 +1,8 @@
 // The document repository, the pool and the listener against a real
 // PostgreSQL (HTUT_TEST_DATABASE_URL, set by tools/test). Each run creates its
 // own database, migrates it with the embedded migrations and drops it at exit.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -227,7 +226,8 @@ TEST_CASE("db repo: hostile strings are stored and read back exactly") {
       "O'Brien's \"quoted\" \\backslash\\ $1 %s",
       "'; DROP TABLE file_upload_meta; --",
       long_unicode,
-      "\xE2\x80\xAE" "txt.exe",  // U+202E RIGHT-TO-LEFT OVERRIDE
+      "\xE2\x80\xAE"
+      "txt.exe",  // U+202E RIGHT-TO-LEFT OVERRIDE
       "tab\tnew\nline\r",
       "$$ dollar $tag$ quoting $$",
   };
@@ -379,9 +379,7 @@ TEST_CASE("db pool: exhausted pool times out with unavailable") {
   CHECK(waited >= 190ms);
   CHECK(waited < 2s);
   // Released: the next acquire gets it at once, and it is the same session.
-  {
-    auto moved = std::move(*held);
-  }
+  { auto moved = std::move(*held); }
   auto third = pool.acquire(200ms);
   REQUIRE(third.ok());
   CHECK_FALSE(third->fresh());

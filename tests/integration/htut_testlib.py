@@ -9,6 +9,7 @@ import atexit
 import http.client as httpclient
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -112,6 +113,7 @@ def delete_queue(name="countwords", amqp_url=None):
 # ---- the htut binary ------------------------------------------------------------
 
 _EMPTY_CWD = tempfile.mkdtemp(prefix="htut-test-cwd-")  # no stray ./.env gets read
+atexit.register(shutil.rmtree, _EMPTY_CWD, ignore_errors=True)
 
 
 def base_env(env=None):

@@ -14,8 +14,8 @@ files from embed/node_modules, sends the same Content-Security-Policy, and fakes
   GET  /documents/{slug}/file             the uploaded bytes
 
 Documents are "pending" until --pending-seconds after they were first asked for, then "done".
-Seeded documents: "sample" (about 100 words, with accented, Greek and Cyrillic words),
-"broken" (always fails), "empty" (done, no words).
+Seeded documents: "sample" and "sample-live" (about 100 words, with accented, Greek and Cyrillic
+words), "broken" (always fails), "empty" (done, no words); --seed adds more from JSON files.
 
     python3 tests/support/fixture_server.py --port 8765            # serve
     python3 tests/support/fixture_server.py --print-words sample    # the sample's words as JSON
@@ -245,7 +245,8 @@ class Handler(BaseHTTPRequestHandler):
         if match and store.find(match.group(1)):
             return self.send(200, store.find(match.group(1))["_body"], "text/plain; charset=utf-8")
         if path == "/boom":  # lets a test look at the error page
-            return self.send_page(500, "error.html", {"status": 500, "message": "Something broke <on purpose>."})
+            return self.send_page(500, "error.html", {"status": "500 Internal Server Error",
+                                                      "message": "Something broke <on purpose>."})
         return self.send_page(404, "not_found.html", {"message": "There is no page at %s." % path})
 
     do_HEAD = do_GET
@@ -342,9 +343,18 @@ class Handler(BaseHTTPRequestHandler):
         return fields
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A browser closing its idle keep-alive connections is normal, not worth a traceback.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 def make_server(port, pending_seconds, me, max_upload, verbose=False):
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", port), Handler)
     server.store = Store(pending_seconds)
     server.templates = Templates()
     server.csrf_token = secrets.token_urlsafe(24)
@@ -353,6 +363,9 @@ def make_server(port, pending_seconds, me, max_upload, verbose=False):
     server.verbose = verbose
     sample = "\n".join(" ".join([w] * c) for w, c in sample_counts().items()).encode()
     server.store.add("Sample: Moby & Friends <ü>", "sample", "sample.txt", sample, counts=sample_counts(),
+                     total=115324, distinct=16877)
+    # The same words under a second slug, so a test can watch pending -> done on a fresh document.
+    server.store.add("Sample, live", "sample-live", "sample.txt", sample, counts=sample_counts(),
                      total=115324, distinct=16877)
     server.store.add("Broken upload", "broken", "broken.txt", b"x", counts={}, fail="the stored file could not be read")
     server.store.add("Empty file", "empty", "empty.txt", b"", counts={})

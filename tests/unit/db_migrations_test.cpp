@@ -12,8 +12,8 @@ TEST_CASE("db migrations: file names give versions") {
   CHECK(*db::migration_version("0001_create_file_upload_meta.sql") == 1);
   CHECK(*db::migration_version("0042_add_x.sql") == 42);
   CHECK(*db::migration_version("12345_big.sql") == 12345);
-  for (const char* bad : {"001_short.sql", "0000_zero.sql", "0001.sql", "0001_.sql", "0001_Upper.sql",
-                          "0001_x.txt", "0001_with-dash.sql", "abcd_x.sql", "0001_x.sql.bak", "", "_x.sql"}) {
+  for (const char* bad : {"001_short.sql", "0000_zero.sql", "0001.sql", "0001_.sql", "0001_Upper.sql", "0001_x.txt",
+                          "0001_with-dash.sql", "abcd_x.sql", "0001_x.sql.bak", "", "_x.sql"}) {
     INFO(bad);
     auto v = db::migration_version(bad);
     REQUIRE_FALSE(v.ok());

@@ -21,10 +21,11 @@ TEST_CASE("html_escape: the five characters") {
 
 TEST_CASE("html_escape: invalid UTF-8 becomes U+FFFD") {
   const std::string fffd = "\xEF\xBF\xBD";
-  CHECK(html_escape("a\xFF" "b") == "a" + fffd + "b");
-  CHECK(html_escape("\xC3") == fffd);                      // truncated at the end
-  CHECK(html_escape("\xE2\x82<") == fffd + "&lt;");        // truncated sequence, '<' still escaped
-  CHECK(html_escape("\xC0\xAF") == fffd + fffd);           // overlong
+  CHECK(html_escape("a\xFF"
+                    "b") == "a" + fffd + "b");
+  CHECK(html_escape("\xC3") == fffd);                        // truncated at the end
+  CHECK(html_escape("\xE2\x82<") == fffd + "&lt;");          // truncated sequence, '<' still escaped
+  CHECK(html_escape("\xC0\xAF") == fffd + fffd);             // overlong
   CHECK(html_escape("\xED\xA0\x80") == fffd + fffd + fffd);  // surrogate: E D then two bad continuation bytes
   for (int b = 0; b < 256; ++b) {
     const std::string s(1, static_cast<char>(b));
@@ -115,9 +116,9 @@ TEST_CASE("parse_limit") {
   CHECK(parse_limit("?limit=7") == 7);
   CHECK(parse_limit("limit=%35") == 5);
   CHECK(parse_limit("limit=007") == 7);
-  for (const char* bad : {"limit=", "limit", "limit=0", "limit=101", "limit=1000", "limit=-1", "limit=+5",
-                          "limit=5.0", "limit=abc", "limit= 5", "limit=5&limit=6", "limit=99999999999999999999",
-                          "limit=%zz", "limit=1e2", "limit=0x10"}) {
+  for (const char* bad :
+       {"limit=", "limit", "limit=0", "limit=101", "limit=1000", "limit=-1", "limit=+5", "limit=5.0", "limit=abc",
+        "limit= 5", "limit=5&limit=6", "limit=99999999999999999999", "limit=%zz", "limit=1e2", "limit=0x10"}) {
     INFO(bad);
     CHECK(parse_limit(bad) == std::nullopt);
   }

@@ -31,12 +31,13 @@ TEST_CASE("base64url: round trips and rejects junk") {
   CHECK(base64url_encode("\xFB\xFF") == "-_8");
   std::string all;
   for (int i = 0; i < 256; ++i) all += static_cast<char>(i);
-  for (std::size_t n = 0; n <= all.size(); n += 17) CHECK(base64url_decode(base64url_encode(all.substr(0, n))) == all.substr(0, n));
+  for (std::size_t n = 0; n <= all.size(); n += 17)
+    CHECK(base64url_decode(base64url_encode(all.substr(0, n))) == all.substr(0, n));
   CHECK(base64url_decode("Zm9v") == "foo");
-  CHECK(base64url_decode("Zm9v=") == std::nullopt);   // no padding
-  CHECK(base64url_decode("Zm+v") == std::nullopt);    // not the url alphabet
-  CHECK(base64url_decode("Z") == std::nullopt);       // impossible length
-  CHECK(base64url_decode("Zh") == std::nullopt);      // non-zero leftover bits: not canonical
+  CHECK(base64url_decode("Zm9v=") == std::nullopt);  // no padding
+  CHECK(base64url_decode("Zm+v") == std::nullopt);   // not the url alphabet
+  CHECK(base64url_decode("Z") == std::nullopt);      // impossible length
+  CHECK(base64url_decode("Zh") == std::nullopt);     // non-zero leftover bits: not canonical
   CHECK(base64url_decode("Zg") == "f");
 }
 
@@ -51,7 +52,8 @@ TEST_CASE("signed values: sign, verify, reject tampering") {
     t[i] = t[i] == 'A' ? 'B' : 'A';
     CHECK(verify_signed_value(t, kKey, "purpose") == std::nullopt);
   }
-  for (std::size_t n = 0; n < v.size(); ++n) CHECK(verify_signed_value(v.substr(0, n), kKey, "purpose") == std::nullopt);
+  for (std::size_t n = 0; n < v.size(); ++n)
+    CHECK(verify_signed_value(v.substr(0, n), kKey, "purpose") == std::nullopt);
   CHECK(verify_signed_value(v + "A", kKey, "purpose") == std::nullopt);
   CHECK(verify_signed_value("", kKey, "purpose") == std::nullopt);
   CHECK(verify_signed_value(".", kKey, "purpose") == std::nullopt);
@@ -63,7 +65,8 @@ TEST_CASE("signed values: sign, verify, reject tampering") {
 TEST_CASE("session: round trip keeps every field") {
   const Session s = sample_session();
   const std::string cookie = sign_session(s, kKey);
-  CHECK(cookie.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") == std::string::npos);
+  CHECK(cookie.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") ==
+        std::string::npos);
   const auto back = verify_session(cookie, kKey, kNow);
   REQUIRE(back);
   CHECK(back->csrf_token == s.csrf_token);
@@ -108,8 +111,8 @@ TEST_CASE("session: validly signed payloads that are not sessions are ignored") 
   CHECK(!verify_session(forge(R"({"csrf":"a","flash":[],"iat":1.8e9})"), kKey, kNow));
   CHECK(!verify_session(forge(R"({"csrf":"a","flash":{},"iat":1800000000})"), kKey, kNow));
   CHECK(!verify_session(forge(R"({"csrf":"a","flash":[{"kind":"info"}],"iat":1800000000})"), kKey, kNow));
-  CHECK(!verify_session(forge(R"({"csrf":"a","flash":[{"kind":"success","document_name":5}],"iat":1800000000})"),
-                        kKey, kNow));
+  CHECK(!verify_session(forge(R"({"csrf":"a","flash":[{"kind":"success","document_name":5}],"iat":1800000000})"), kKey,
+                        kNow));
   CHECK(!verify_session(forge(R"({"csrf":"a","flash":[1],"iat":1800000000})"), kKey, kNow));
 }
 

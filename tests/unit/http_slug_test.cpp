@@ -30,7 +30,7 @@ TEST_CASE("slugify: accents decompose, other non-ASCII is dropped") {
 }
 
 TEST_CASE("slugify: compatibility forms fold through NFKD") {
-  CHECK(slugify("ＡＢＣ") == "abc");        // fullwidth
+  CHECK(slugify("ＡＢＣ") == "abc");           // fullwidth
   CHECK(slugify("\xEF\xAC\x81le") == "file");  // U+FB01 LATIN SMALL LIGATURE FI
   CHECK(slugify("x²") == "x2");
   CHECK(slugify("①②") == "12");
@@ -41,7 +41,7 @@ TEST_CASE("slugify: emoji, controls and bidi overrides") {
   CHECK(slugify("🐳🐋") == "");
   CHECK(slugify("whale 🐳 song") == "whale-song");
   CHECK(slugify("abc\u202Etxt.exe") == "abctxt-exe");  // U+202E RIGHT-TO-LEFT OVERRIDE dropped
-  CHECK(slugify("a\u200Bb") == "ab");                 // zero width space
+  CHECK(slugify("a\u200Bb") == "ab");                  // zero width space
   CHECK(slugify("\xFF\xFEinvalid\xC3") == "invalid");  // invalid UTF-8 bytes dropped
 }
 

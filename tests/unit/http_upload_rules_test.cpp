@@ -19,12 +19,12 @@ std::string error_of(std::string_view raw) {
 TEST_CASE("document name: trimmed and returned") {
   CHECK(*validate_document_name("Moby Dick") == "Moby Dick");
   CHECK(*validate_document_name("  Moby  Dick \t\r\n") == "Moby  Dick");
-  CHECK(*validate_document_name("\xE3\x80\x80Tokyo\xC2\xA0") == "Tokyo");           // U+3000, U+00A0
-  CHECK(*validate_document_name("\xE2\x80\xAFx\xE2\x80\x8A") == "x");                // U+202F, U+200A
-  CHECK(*validate_document_name("\x1Cx\x1F") == "x");                                // U+001C..U+001F are white space
+  CHECK(*validate_document_name("\xE3\x80\x80Tokyo\xC2\xA0") == "Tokyo");  // U+3000, U+00A0
+  CHECK(*validate_document_name("\xE2\x80\xAFx\xE2\x80\x8A") == "x");      // U+202F, U+200A
+  CHECK(*validate_document_name("\x1Cx\x1F") == "x");                      // U+001C..U+001F are white space
   CHECK(*validate_document_name("Crème Brûlée") == "Crème Brûlée");
-  CHECK(*validate_document_name("abc\u202Etxt") == "abc\u202Etxt");                  // format characters allowed
-  CHECK(*validate_document_name("\u200Bx") == "\u200Bx");                            // U+200B is Cf, not white space
+  CHECK(*validate_document_name("abc\u202Etxt") == "abc\u202Etxt");  // format characters allowed
+  CHECK(*validate_document_name("\u200Bx") == "\u200Bx");            // U+200B is Cf, not white space
   CHECK(*validate_document_name("🐳") == "🐳");
 }
 
@@ -84,7 +84,7 @@ TEST_CASE("storage key and UUIDs") {
   const std::string uuid = new_uuid_hex();
   CHECK(uuid.size() == 32);
   CHECK(uuid.find_first_not_of("0123456789abcdef") == std::string::npos);
-  CHECK(uuid[12] == '4');                                           // version 4
+  CHECK(uuid[12] == '4');                                          // version 4
   CHECK(std::string("89ab").find(uuid[16]) != std::string::npos);  // RFC 4122 variant
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) seen.insert(new_uuid_hex());
@@ -104,9 +104,8 @@ TEST_CASE("text sniffing looks for NUL in the first 8 KiB") {
 }
 
 TEST_CASE("white space set matches the word counter's") {
-  for (char32_t cp : {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680, 0x2000, 0x2005,
-                      0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000})
+  for (char32_t cp : {0x09, 0x0A,   0x0B,   0x0C,   0x0D,   0x1C,   0x1D,   0x1E,   0x1F,   0x20,  0x85,
+                      0xA0, 0x1680, 0x2000, 0x2005, 0x200A, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000})
     CHECK(is_white_space(cp));
-  for (char32_t cp : {0x00, 0x08, 0x0E, 0x1B, 0x21, 0x84, 0x200B, 0x202E, 0xFEFF, 0x180E})
-    CHECK(!is_white_space(cp));
+  for (char32_t cp : {0x00, 0x08, 0x0E, 0x1B, 0x21, 0x84, 0x200B, 0x202E, 0xFEFF, 0x180E}) CHECK(!is_white_space(cp));
 }

@@ -91,7 +91,7 @@ TEST_CASE("wordcount: random texts count the same in one piece, byte by byte and
 
 TEST_CASE("wordcount: a huge chunk of many words is held without losing or keeping them wrongly") {
   std::string many;
-  for (int i = 0; i < 20000; ++i) many += "word" + std::to_string(i % 300) + "-";
+  for (int i = 0; i < 20000; ++i) many.append("word").append(std::to_string(i % 300)).append("-");
   // Kept: the chunk has no trigger. Dropped: the same chunk ending in an address.
   CountResult kept = count_words(many + " tail", 5);
   CHECK(kept.total_words == 20001);

@@ -68,9 +68,9 @@ class FixturePages(unittest.TestCase):
     def test_sample_cloud_has_every_word_after_pending(self):
         words = list(fixture_server.sample_counts())
         shot = str(Path(self.tmp.name) / "sample.png")
-        result = node("wordcloud_check.js", self.base, "sample", json.dumps(words), env={"SCREENSHOT": shot})
+        result = node("wordcloud_check.js", self.base, "sample-live", json.dumps(words), env={"SCREENSHOT": shot})
         self.assertPasses(result)
-        self.assertIn("all %d expected words present" % len(words), result.stdout)
+        self.assertIn("all %d expected words present (state at load: pending)" % len(words), result.stdout)
         self.assertGreater(os.path.getsize(shot), 10000)
 
     def test_polling_fallback_when_event_stream_fails(self):
