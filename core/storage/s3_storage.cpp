@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "log/log.hpp"
-#include "storage/crypto.hpp"
 #include "storage/object_key.hpp"
 #include "storage/s3_xml.hpp"
 

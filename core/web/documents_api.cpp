@@ -22,10 +22,18 @@ awaitable<Result<std::optional<db::Document>>> App::find_newest(std::string slug
 }
 
 awaitable<Reply> App::document_json(Exchange& ex, std::string slug) {
+  DocumentCache* cache = services_.status_hub ? &services_.status_hub->cache() : nullptr;
+  if (cache) {
+    if (auto hit = cache->find(slug)) co_return json_reply(ex, http::status::ok, std::move(*hit));
+  }
+  auto version = cache ? cache->version() : 0;
   auto found = co_await find_newest(slug);
   if (!found) co_return api_error(ex, http::status::service_unavailable, found.error().message);
   if (!found->has_value()) co_return api_error(ex, http::status::not_found, "no document with the slug " + slug);
-  co_return json_reply(ex, http::status::ok, boost::json::serialize(web::document_json(**found)));
+  std::string body = boost::json::serialize(web::document_json(**found));
+  // Finished documents never change again until a newer upload (which notifies).
+  if (cache && ((*found)->status == "done" || (*found)->status == "failed")) cache->store(slug, body, version);
+  co_return json_reply(ex, http::status::ok, std::move(body));
 }
 
 awaitable<Reply> App::documents_list(Exchange& ex) {

@@ -24,6 +24,7 @@ void StatusHub::subscribe(const std::string& slug, std::shared_ptr<AsyncSignal> 
 }
 
 void StatusHub::notify(const std::string& slug) {
+  cache_.invalidate(slug);
   std::lock_guard lock(mutex_);
   auto [first, last] = subscribers_.equal_range(slug);
   for (auto it = first; it != last; ++it)
@@ -32,6 +33,7 @@ void StatusHub::notify(const std::string& slug) {
 }
 
 void StatusHub::notify_all() {
+  cache_.clear();
   std::lock_guard lock(mutex_);
   for (auto& [slug, weak] : subscribers_)
     if (auto s = weak.lock()) s->notify();
@@ -45,6 +47,7 @@ void StatusHub::run() {
   while (!stop_) {
     auto payloads = listener.wait(std::chrono::milliseconds(500));
     if (!payloads) {
+      cache_.set_live(false);
       if (!reported_down) log::warn("live status updates paused", {{"error", payloads.error().message}});
       reported_down = true;
       continue;
@@ -55,6 +58,7 @@ void StatusHub::run() {
     if (listener.generation() != generation) {
       generation = listener.generation();
       notify_all();
+      cache_.set_live(true);
     }
     for (const auto& payload : *payloads) {
       boost::system::error_code ec;

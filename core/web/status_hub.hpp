@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "web/blocking.hpp"
+#include "web/document_cache.hpp"
 
 namespace htut::web {
 
@@ -24,6 +25,9 @@ class StatusHub {
   // Wakes `signal` at the next status change of `slug` (or of everything after a reconnect).
   void subscribe(const std::string& slug, std::shared_ptr<AsyncSignal> signal);
 
+  // Finished documents' JSON, kept exactly as long as no change was notified.
+  DocumentCache& cache() { return cache_; }
+
  private:
   void run();
   void notify(const std::string& slug);
@@ -34,6 +38,7 @@ class StatusHub {
   std::thread thread_;
   std::mutex mutex_;
   std::multimap<std::string, std::weak_ptr<AsyncSignal>> subscribers_;
+  DocumentCache cache_;
 };
 
 }  // namespace htut::web

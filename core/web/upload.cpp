@@ -14,6 +14,7 @@
 #include "web/byte_pipe.hpp"
 #include "web/document_json.hpp"
 #include "web/session_cookie.hpp"
+#include "web/status_hub.hpp"
 
 namespace htut::web {
 namespace {
@@ -248,6 +249,8 @@ awaitable<Reply> UploadHandler::run() {
                      cookie ? &*cookie : nullptr);
   }
   const db::Document& row = *inserted;
+  // This process answers with the new row at once, without waiting for the NOTIFY.
+  if (app_.services_.status_hub) app_.services_.status_hub->cache().invalidate(row.document_slug);
 
   // Publish now; when the broker is down the worker's outbox publishes later.
   auto* publisher = app_.services_.publisher;

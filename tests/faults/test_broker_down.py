@@ -1,0 +1,64 @@
+"""Fault 2: RabbitMQ is stopped for about 10 s while documents keep being
+uploaded. The upload does not depend on the broker: the row is stored
+`pending` without `published_at`, and the worker's outbox publishes it (with
+publisher confirms) once the broker is back; workers reconnect by themselves."""
+import time
+import unittest
+
+from faults_lib import Deployment, ensure_all_up, report, service_stopped
+
+OUTAGE_SECONDS = 10
+
+
+class BrokerDown(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        ensure_all_up()
+
+    def setUp(self):
+        self.d = Deployment("broker", workers=2)
+        self.addCleanup(self.d.close)
+
+    def test_uploads_succeed_while_the_broker_is_down_and_are_counted_after(self):
+        d = self.d
+        for _ in range(3):
+            self.assertEqual(d.upload().status, 201)
+        d.wait_settled(30)
+
+        with d.upload_stream(interval=0.2) as stream:
+            time.sleep(1)
+            with service_stopped("rabbitmq") as outage:
+                time.sleep(OUTAGE_SECONDS)
+                down_from, down_to = outage.down_window()
+                pending_while_down = d.pending()
+            time.sleep(2)  # and a few uploads after it is back
+        recovery = d.wait_settled(90)
+        back_to_done = time.monotonic() - outage.started
+
+        self.assertEqual([u for u in d.uploads if not u.ok], [], "an upload failed because the broker was down")
+        during = [u for u in stream if u.began >= down_from and u.ended <= down_to]
+        self.assertGreaterEqual(len(during), 5, "too few uploads happened while the broker was down")
+        self.assertGreater(pending_while_down, 0, "nothing waited for the broker: was it really down?")
+        # The logs say what happened: the web could not publish, the outbox did it later,
+        # the consumers noticed the broker was gone and came back on their own.
+        d.web.wait_for_log("job not published yet; the outbox will retry", timeout=1)
+        outbox = [line for w in d.workers for line in w.lines() if "outbox published job" in line]
+        self.assertTrue(outbox, "no job was published by the outbox:\n" + d.output())
+        for worker in d.workers:
+            worker.wait_for_log("worker cannot consume", timeout=1)
+            worker.wait_for_log("worker consuming again", timeout=1)
+        figures = d.verify(self)
+        d.assert_alive(self)
+        report(self, {**figures, "uploads_while_down": len(during), "published_by_outbox": len(outbox),
+                      "outage_s": round(down_to - down_from, 1),
+                      "broker_stop_s": round(outage.stopped - outage.stop_began, 1),
+                      "broker_start_s": round(outage.started - outage.start_began, 1),
+                      "all_done_after_broker_back_s": round(back_to_done, 1),
+                      "slowest_upload_s": round(max(u.ended - u.began for u in d.uploads), 2)})
+        self.assertEqual(d.web.terminate(), 0)
+        for worker in d.workers:
+            self.assertEqual(worker.terminate(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
