@@ -1,6 +1,9 @@
 // htut count [FILE|-] [--top N]: prints the word count of a file (or stdin) as
 // one JSON line (spec/word-count.md). Wiring only: argument parsing, streaming
 // reads, output.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -9,9 +12,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 #include "cmd/htut/commands.hpp"
 #include "wordcount/counter.hpp"

@@ -37,14 +37,19 @@ int web_main(const Args& args) {
     web::StatusHub hub(cfg.database_url);
     hub.start();
     boost::asio::thread_pool blocking(static_cast<std::size_t>(blocking_threads));
+    // Uploads stream into storage on their own threads, so slow clients can
+    // never starve database lookups; beyond this many at once they get 503.
+    int max_uploads = std::max(16, cfg.web_concurrency * 8);
+    boost::asio::thread_pool uploads(static_cast<std::size_t>(max_uploads));
 
-    web::App app(cfg, {storage.get(), &documents, &publisher, &hub}, blocking);
+    web::App app(cfg, {storage.get(), &documents, &publisher, &hub}, blocking, uploads, max_uploads);
     web::ServerOptions options;
     options.port = static_cast<unsigned short>(cfg.port);
     options.threads = cfg.web_concurrency;
     web::Server server(options, app);
     app.attach(server);
     server.run();
+    uploads.join();
     blocking.join();
     hub.stop();
     return 0;

@@ -85,16 +85,15 @@ void Worker::slot_loop(int slot) {
     auto job = std::async(std::launch::async, [&] { return runner_.run(delivery.body, cancel); });
     std::optional<Clock::time_point> give_up_at;
     bool connection_lost = false;
-    while (job.wait_for(milliseconds(0)) != std::future_status::ready) {
+    // Wake as soon as the job is done; meanwhile poll the connection (a
+    // non-blocking call) several times per heartbeat interval.
+    while (job.wait_for(milliseconds(250)) != std::future_status::ready) {
       if (stopping_ && !give_up_at) give_up_at = Clock::now() + options_.shutdown_grace;
       if (give_up_at && Clock::now() > *give_up_at) cancel = true;
-      if (consumer.connected()) {
-        if (auto s = consumer.keep_alive(milliseconds(200)); !s && !connection_lost) {
-          log::warn("worker lost the broker during a job", {{"slot", slot}, {"error", s.error().message}});
-          connection_lost = true;
-        }
-      } else {
-        job.wait_for(milliseconds(200));
+      if (!consumer.connected()) continue;
+      if (auto s = consumer.keep_alive(milliseconds(1)); !s && !connection_lost) {
+        log::warn("worker lost the broker during a job", {{"slot", slot}, {"error", s.error().message}});
+        connection_lost = true;
       }
     }
     Outcome outcome = job.get();

@@ -21,8 +21,13 @@ bool plausible_slug(std::string_view s) {
 
 }  // namespace
 
-App::App(const config::Config& config, Services services, net::thread_pool& blocking_pool)
-    : config_(config), services_(services), blocking_(blocking_pool) {}
+App::App(const config::Config& config, Services services, net::thread_pool& blocking_pool, net::thread_pool& upload_pool,
+         int max_uploads)
+    : config_(config),
+      services_(services),
+      blocking_(blocking_pool),
+      upload_pool_(upload_pool),
+      max_uploads_(max_uploads) {}
 
 App::~App() = default;
 

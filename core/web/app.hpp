@@ -2,6 +2,7 @@
 // The web application: routes requests to handlers. Blocking services
 // (database, storage, broker) are called on the blocking pool, never on the
 // I/O threads.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -36,7 +37,10 @@ struct Services {
 
 class App : public Handler {
  public:
-  App(const config::Config& config, Services services, net::thread_pool& blocking_pool);
+  // upload_pool runs the storage writes of uploads in progress, one thread each;
+  // at most max_uploads run at once (more get 503), which bounds threads and memory.
+  App(const config::Config& config, Services services, net::thread_pool& blocking_pool, net::thread_pool& upload_pool,
+      int max_uploads);
   ~App() override;
 
   // The server is needed for shutdown-aware long waits (event streams).
@@ -84,6 +88,9 @@ class App : public Handler {
   const config::Config& config_;
   Services services_;
   net::thread_pool& blocking_;
+  net::thread_pool& upload_pool_;
+  const int max_uploads_;
+  std::atomic<int> uploads_in_progress_{0};
   Server* server_ = nullptr;
   AssetTable assets_;
 };

@@ -218,6 +218,21 @@ awaitable<void> Server::session(tcp_stream accepted) {
       break;
     }
 
+    // Bodies framed by anything but chunked encoding would be read as the next
+    // request (smuggling); HTTP/1.1 requires Host. Refuse both and close.
+    std::string_view refusal;
+    if (parser.get().count(http::field::transfer_encoding) > 0 && !parser.chunked())
+      refusal = "malformed request: unsupported Transfer-Encoding";
+    else if (parser.get().version() >= 11 && parser.get().count(http::field::host) != 1)
+      refusal = "malformed request: HTTP/1.1 needs exactly one Host header";
+    if (!refusal.empty()) {
+      Reply reply = early_error(http::status::bad_request, refusal);
+      log_access("-", "-", reply.status, reply.body_bytes, std::chrono::steady_clock::now() - started, "-");
+      stream.expires_after(std::chrono::seconds(5));
+      co_await beast::async_write(stream, std::move(reply.message), net::as_tuple(net::use_awaitable));
+      break;
+    }
+
     auto client_id = parser.get()["X-Request-ID"];
     std::string request_id = valid_request_id(client_id) ? std::string(client_id) : new_request_id();
     Exchange exchange(stream, buffer, parser, request_id);

@@ -13,7 +13,8 @@ std::int64_t now_seconds() {
 }
 }  // namespace
 
-SessionCookie::SessionCookie(const http::request_header<>& header, const std::string& secret_key) : key_(secret_key) {
+SessionCookie::SessionCookie(const http::request_header<>& header, const std::string& secret_key)
+    : key_(secret_key), secure_(header["X-Forwarded-Proto"] == "https") {
   auto cookies = ::htut::http::parse_cookie_header(header[http::field::cookie]);
   if (auto it = cookies.find(name); it != cookies.end()) {
     if (auto s = ::htut::http::verify_session(it->second, key_, now_seconds())) {
@@ -51,7 +52,9 @@ std::string SessionCookie::set_cookie_header() const {
   // Re-signing renews the session: it expires a week after its last use.
   auto renewed = session_;
   renewed.issued_at = now_seconds();
-  return ::htut::http::set_cookie_header(name, ::htut::http::sign_session(renewed, key_), session_max_age);
+  auto cookie = ::htut::http::set_cookie_header(name, ::htut::http::sign_session(renewed, key_), session_max_age);
+  if (secure_) cookie += "; Secure";
+  return cookie;
 }
 
 }  // namespace htut::web

@@ -26,6 +26,7 @@ class SessionCookie {
   const std::string& key_;
   ::htut::http::Session session_;
   bool verified_ = false;
+  bool secure_ = false;  // behind an https router (X-Forwarded-Proto): add the Secure flag
   bool changed_ = false;
 };
 

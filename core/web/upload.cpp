@@ -56,6 +56,13 @@ class UploadHandler {
   UploadHandler(App& app, Exchange& ex, bool api) : app_(app), ex_(ex), api_(api) {}
 
   awaitable<Reply> run();
+  // Refuses before reading the body (the connection is then closed).
+  Reply refuse_now(const Refusal& r) {
+    std::optional<SessionCookie> cookie;
+    if (!api_) cookie.emplace(ex_.header(), app_.config_.secret_key);
+    Reply reply = refuse(r, cookie ? &*cookie : nullptr);
+    return reply;
+  }
 
  private:
   awaitable<std::optional<Refusal>> receive();
@@ -94,7 +101,7 @@ Status UploadHandler::on_part_begin(const ::htut::http::PartHeaders& h) {
     key_ = ::htut::http::storage_key(app_.config_.s3.upload_directory, ::htut::http::new_uuid_hex(), ext);
     pipe_ = std::make_shared<BytePipe>(pipe_capacity);
     auto* storage = app_.services_.storage;
-    put_.emplace(app_.blocking_, executor_, [storage, key = key_, pipe = pipe_]() {
+    put_.emplace(app_.upload_pool_, executor_, [storage, key = key_, pipe = pipe_]() {
       auto result = storage->put(key, [&pipe](char* buf, std::size_t cap) { return pipe->read(buf, cap); });
       pipe->reader_done();
       return result;
@@ -288,8 +295,21 @@ awaitable<Reply> UploadHandler::run() {
 }
 
 awaitable<Reply> App::upload(Exchange& ex, bool api) {
+  // Admission: each upload in progress holds a thread and up to ~1 MiB.
+  struct Slot {
+    std::atomic<int>& count;
+    ~Slot() { --count; }
+  } slot{uploads_in_progress_};
+  if (++uploads_in_progress_ > max_uploads_) {
+    log::warn("upload refused: too many in progress", {{"limit", max_uploads_}, {"request_id", ex.request_id()}});
+    Refusal busy{http::status::service_unavailable, "the server is busy with other uploads; please try again in a moment"};
+    UploadHandler handler(*this, ex, api);
+    Reply reply = handler.refuse_now(busy);
+    co_return reply;
+  }
   UploadHandler handler(*this, ex, api);
-  co_return co_await handler.run();
+  Reply reply = co_await handler.run();
+  co_return reply;
 }
 
 }  // namespace htut::web

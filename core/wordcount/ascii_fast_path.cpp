@@ -12,16 +12,16 @@ namespace {
 
 // One bit per byte of a 64-byte window, bit i for byte i.
 struct Masks {
-  uint64_t space = 0;     // the ASCII part of the rule's whitespace set
-  uint64_t alpha = 0;     // A-Z a-z
-  uint64_t digit = 0;     // 0-9
-  uint64_t apos = 0;      // '
-  uint64_t at = 0;        // @
-  uint64_t colon = 0;     // :
-  uint64_t slash = 0;     // /
-  uint64_t dot = 0;       // .
-  uint64_t w = 0;         // w W
-  uint64_t non_ascii = 0; // >= 0x80
+  uint64_t space = 0;      // the ASCII part of the rule's whitespace set
+  uint64_t alpha = 0;      // A-Z a-z
+  uint64_t digit = 0;      // 0-9
+  uint64_t apos = 0;       // '
+  uint64_t at = 0;         // @
+  uint64_t colon = 0;      // :
+  uint64_t slash = 0;      // /
+  uint64_t dot = 0;        // .
+  uint64_t w = 0;          // w W
+  uint64_t non_ascii = 0;  // >= 0x80
 };
 
 #if defined(__SSE2__)
@@ -34,7 +34,9 @@ Masks classify(const char* p, char* out) {
       return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
                            _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
     };
-    auto bits = [&](__m128i x) { return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(x))) << (16 * part); };
+    auto bits = [&](__m128i x) {
+      return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(x))) << (16 * part);
+    };
     auto eq = [&](__m128i x, char c) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(c)); };
     // Setting bit 5 lowercases A-Z and leaves a-z alone, so one range test finds letters.
     const __m128i folded = _mm_or_si128(b, _mm_set1_epi8(0x20));

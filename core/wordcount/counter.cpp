@@ -22,7 +22,8 @@ Counter::Counter() : props_(bmp_props_table()) {
   for (std::string_view w : stop_words()) counts_.add_stop_word(w);
   // The ASCII fast path hands 1-byte words to the map instead of testing their
   // length (a branch it cannot predict): make them stop entries.
-  for (char c : std::string_view("abcdefghijklmnopqrstuvwxyz0123456789")) counts_.add_stop_word(std::string_view(&c, 1));
+  for (char c : std::string_view("abcdefghijklmnopqrstuvwxyz0123456789"))
+    counts_.add_stop_word(std::string_view(&c, 1));
 }
 
 void Counter::feed(std::string_view bytes) {
@@ -49,8 +50,8 @@ const char* Counter::scan(const char* p, const char* end) {
   while (p < end) {
     char32_t cp;
     size_t n;
-    if (decoder_.idle() && (n = decode_well_formed(reinterpret_cast<const uint8_t*>(p),
-                                                   reinterpret_cast<const uint8_t*>(end), cp)) != 0) {
+    if (decoder_.idle() &&
+        (n = decode_well_formed(reinterpret_cast<const uint8_t*>(p), reinterpret_cast<const uint8_t*>(end), cp)) != 0) {
       p += n;
       handle(cp);
     } else {

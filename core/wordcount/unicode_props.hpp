@@ -23,9 +23,7 @@ const CharProps* bmp_props_table();
 // Any code point, computed from ICU (used above the BMP).
 CharProps compute_props(char32_t cp);
 
-inline CharProps char_props(const CharProps* bmp, char32_t cp) {
-  return cp < 0x10000 ? bmp[cp] : compute_props(cp);
-}
+inline CharProps char_props(const CharProps* bmp, char32_t cp) { return cp < 0x10000 ? bmp[cp] : compute_props(cp); }
 
 // The exact whitespace set of step 1.
 constexpr bool is_rule_whitespace(char32_t c) {

@@ -2,6 +2,7 @@
 uploaded. The upload does not depend on the broker: the row is stored
 `pending` without `published_at`, and the worker's outbox publishes it (with
 publisher confirms) once the broker is back; workers reconnect by themselves."""
+import re
 import time
 import unittest
 
@@ -29,12 +30,17 @@ class BrokerDown(unittest.TestCase):
             time.sleep(1)
             with service_stopped("rabbitmq") as outage:
                 time.sleep(OUTAGE_SECONDS)
-                down_from, down_to = outage.down_window()
                 pending_while_down = d.pending()
+                health_while_down = d.health()
+            down_from, down_to = outage.down_window()
             time.sleep(2)  # and a few uploads after it is back
         recovery = d.wait_settled(90)
         back_to_done = time.monotonic() - outage.started
 
+        self.assertEqual(health_while_down[0], 503, health_while_down)
+        self.assertNotEqual(health_while_down[1]["broker"], "ok", health_while_down)
+        self.assertEqual(health_while_down[1]["database"], "ok", health_while_down)
+        self.assertEqual(d.health()[0], 200, "healthz did not recover")
         self.assertEqual([u for u in d.uploads if not u.ok], [], "an upload failed because the broker was down")
         during = [u for u in stream if u.began >= down_from and u.ended <= down_to]
         self.assertGreaterEqual(len(during), 5, "too few uploads happened while the broker was down")
@@ -42,14 +48,19 @@ class BrokerDown(unittest.TestCase):
         # The logs say what happened: the web could not publish, the outbox did it later,
         # the consumers noticed the broker was gone and came back on their own.
         d.web.wait_for_log("job not published yet; the outbox will retry", timeout=1)
+        unpublished = set(re.findall(r"job not published yet.*? slug=(\S+)", "\n".join(d.web.lines())))
         outbox = [line for w in d.workers for line in w.lines() if "outbox published job" in line]
-        self.assertTrue(outbox, "no job was published by the outbox:\n" + d.output())
+        by_outbox = set(re.findall(r"outbox published job\S* slug=(\S+)", "\n".join(outbox)))
+        self.assertEqual(unpublished - by_outbox, set(), "jobs the web could not publish and the outbox did not")
         for worker in d.workers:
             worker.wait_for_log("worker cannot consume", timeout=1)
             worker.wait_for_log("worker consuming again", timeout=1)
+        duplicates = [line for w in d.workers for line in w.lines() if "outcome=duplicate" in line]
         figures = d.verify(self)
         d.assert_alive(self)
-        report(self, {**figures, "uploads_while_down": len(during), "published_by_outbox": len(outbox),
+        report(self, {**figures, "uploads_while_down": len(during), "web_could_not_publish": len(unpublished),
+                      "outbox_publishes": len(outbox), "outbox_rows": len(by_outbox),
+                      "duplicate_deliveries_acked": len(duplicates),
                       "outage_s": round(down_to - down_from, 1),
                       "broker_stop_s": round(outage.stopped - outage.stop_began, 1),
                       "broker_start_s": round(outage.started - outage.start_began, 1),

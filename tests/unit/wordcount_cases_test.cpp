@@ -1,7 +1,6 @@
 // Every shared word-count case (tests/data/wordcount, produced by the
 // reference tool) must come out byte for byte, whatever the feeding pattern.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>

@@ -1,6 +1,5 @@
 // The individual rules of spec/word-count.md, and the JSON form.
 #include <catch2/catch.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,20 +28,21 @@ std::u32string decode(std::string_view bytes) {
 
 TEST_CASE("utf8 decoder: maximal subparts become one U+FFFD each") {
   CHECK(decode("a\xC3\xA9") == U"a\u00E9");
-  CHECK(decode("\xE2\x82\x41") == U"\uFFFDA");                  // truncated, then ASCII kept
-  CHECK(decode("\xC1\x81") == U"\uFFFD\uFFFD");                 // overlong lead bytes
-  CHECK(decode("\xE0\x80\x80") == U"\uFFFD\uFFFD\uFFFD");       // overlong 3-byte
-  CHECK(decode("\xED\xA0\x80") == U"\uFFFD\uFFFD\uFFFD");       // surrogate
+  CHECK(decode("\xE2\x82\x41") == U"\uFFFDA");                       // truncated, then ASCII kept
+  CHECK(decode("\xC1\x81") == U"\uFFFD\uFFFD");                      // overlong lead bytes
+  CHECK(decode("\xE0\x80\x80") == U"\uFFFD\uFFFD\uFFFD");            // overlong 3-byte
+  CHECK(decode("\xED\xA0\x80") == U"\uFFFD\uFFFD\uFFFD");            // surrogate
   CHECK(decode("\xF4\x90\x80\x80") == U"\uFFFD\uFFFD\uFFFD\uFFFD");  // above U+10FFFF
   CHECK(decode("\xF0\x9F\x98\x80") == U"\U0001F600");
-  CHECK(decode("\xF0\x9F\x98") == U"\uFFFD");                   // truncated at the end
+  CHECK(decode("\xF0\x9F\x98") == U"\uFFFD");  // truncated at the end
   CHECK(decode("\xF0\x9F\x98x") == U"\uFFFDx");
   CHECK(decode("\x80\xBF\xFF") == U"\uFFFD\uFFFD\uFFFD");
 }
 
 TEST_CASE("wordcount: words, apostrophes and the 's rule") {
   CHECK(top("e-mail snake_case") == Words{{"case", 1}, {"mail", 1}, {"snake", 1}});
-  CHECK(top("o\xE2\x80\x99" "clock rock'n'roll") == Words{{"o'clock", 1}, {"rock'n'roll", 1}});
+  CHECK(top("o\xE2\x80\x99"
+            "clock rock'n'roll") == Words{{"o'clock", 1}, {"rock'n'roll", 1}});
   CHECK(top("ALICE\xE2\x80\x99S alice's let's it's") == Words{{"alice", 2}, {"let", 1}});
   CHECK(top("'quoted' trailing' ''double''") == Words{{"double", 1}, {"quoted", 1}, {"trailing", 1}});
   CHECK(top("class\xE2\x80\x99s\xE2\x80\x99s") == Words{{"class's", 1}});
@@ -51,7 +51,8 @@ TEST_CASE("wordcount: words, apostrophes and the 's rule") {
 TEST_CASE("wordcount: links and addresses drop the whole chunk") {
   CHECK(top("see-https://x.org/page me@example.org @handle git@host:repo www.site WWW.SITE").empty());
   CHECK(top("http:x awww awww. Www.") == Words{{"awww", 1}, {"http", 1}});
-  CHECK(top("\xEF\xBC\xA0" "handle") == Words{{"handle", 1}});  // fullwidth @ is not @
+  CHECK(top("\xEF\xBC\xA0"
+            "handle") == Words{{"handle", 1}});  // fullwidth @ is not @
 }
 
 TEST_CASE("wordcount: filters: stop words, length, letters") {
@@ -62,7 +63,8 @@ TEST_CASE("wordcount: filters: stop words, length, letters") {
 }
 
 TEST_CASE("wordcount: simple lowercase mapping") {
-  CHECK(top("\xC4\xB0stanbul \xE2\x84\xAA" "elvin \xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3") ==
+  CHECK(top("\xC4\xB0stanbul \xE2\x84\xAA"
+            "elvin \xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3") ==
         Words{{"istanbul", 1}, {"kelvin", 1}, {"\xCE\xBF\xCE\xB4\xCE\xBF\xCF\x83", 1}});
 }
 

@@ -2,7 +2,6 @@
 // one byte at a time, and random texts that exercise both the ASCII fast path
 // (large feeds) and the general path (1-byte feeds).
 #include <catch2/catch.hpp>
-
 #include <random>
 #include <string>
 #include <vector>
@@ -33,13 +32,21 @@ CountResult count_bytewise(std::string_view text, size_t top = 1000) {
 }
 
 const std::vector<std::string> kTricky = {
-    "caf\xC3\xA9 CAF\xC3\x89 cafe\xCC\x81 na\xC3\xAFve",       // 2-byte letters and a combining mark
-    "don't o\xE2\x80\x99" "clock rock'n'roll alice's ALICE\xE2\x80\x99S it's x'y'z ''a'' b'",
+    "caf\xC3\xA9 CAF\xC3\x89 cafe\xCC\x81 na\xC3\xAFve",  // 2-byte letters and a combining mark
+    "don't o\xE2\x80\x99"
+    "clock rock'n'roll alice's ALICE\xE2\x80\x99S it's x'y'z ''a'' b'",
     "see http://example.com/x and WWW.EXAMPLE.ORG or me@host then www ok",
-    "ab\xC3" "cd \xE2\x82\x41 \xF0\x9F\x98 e\xED\xA0\x80" "f \xC1\x81zz \xF4\x90\x80\x80yy",  // broken UTF-8
-    "\xE2\x84\xAA" "elvin \xC4\xB0stanbul \xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3 \xF0\x90\x90\x80\xF0\x90\x90\x81",
-    "mail\xEF\xBF\xBD@x.org keep\xE2\x80\x8Bme@example.org a\xC2\xA0" "b\xE3\x80\x80" "cd\xC2\x85" "ef",
-    "\xEF\xBB\xBFstart mid\xEF\xBB\xBF" "dle line\r\nnext\rdon\r't",
+    "ab\xC3"
+    "cd \xE2\x82\x41 \xF0\x9F\x98 e\xED\xA0\x80"
+    "f \xC1\x81zz \xF4\x90\x80\x80yy",  // broken UTF-8
+    "\xE2\x84\xAA"
+    "elvin \xC4\xB0stanbul \xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3 \xF0\x90\x90\x80\xF0\x90\x90\x81",
+    "mail\xEF\xBF\xBD@x.org keep\xE2\x80\x8Bme@example.org a\xC2\xA0"
+    "b\xE3\x80\x80"
+    "cd\xC2\x85"
+    "ef",
+    "\xEF\xBB\xBFstart mid\xEF\xBB\xBF"
+    "dle line\r\nnext\rdon\r't",
     "tail-cut \xE6\x97\xA5\xE6\x9C\xAC\xE8",  // truncated at the end of input
     std::string(70, 'a') + " x " + std::string(101, 'b') + "'s " + std::string(98, 'c') + "'s",
     "h:ttp://x a:/b c//d e.www www.x awww. Www. wwww.",
@@ -47,10 +54,41 @@ const std::vector<std::string> kTricky = {
 
 std::string random_text(std::mt19937& rng, size_t tokens) {
   // ASCII-heavy pieces with the step-2 triggers, apostrophes, separators and some non-ASCII.
-  static const std::vector<std::string> pieces = {
-      "the", "Word", "WORD", "alice", "'s", "'", "don't", "x", "ab", "1984", "1st", "w", "ww", "www", ".", ":",
-      "/",   "//",   "@",    "-",     "_",  ",", "\xE2\x80\x99", "\xC3\xA9", "\xE2\x84\xAA", "\xC4\xB0", "\xFF",
-      "\xE2\x82", "\xD0\xBC\xD0\xB8\xD1\x80", "\xE6\x97\xA5\xE6\x9C\xAC", "http", "com", "Www", "a1", "o'neil"};
+  static const std::vector<std::string> pieces = {"the",
+                                                  "Word",
+                                                  "WORD",
+                                                  "alice",
+                                                  "'s",
+                                                  "'",
+                                                  "don't",
+                                                  "x",
+                                                  "ab",
+                                                  "1984",
+                                                  "1st",
+                                                  "w",
+                                                  "ww",
+                                                  "www",
+                                                  ".",
+                                                  ":",
+                                                  "/",
+                                                  "//",
+                                                  "@",
+                                                  "-",
+                                                  "_",
+                                                  ",",
+                                                  "\xE2\x80\x99",
+                                                  "\xC3\xA9",
+                                                  "\xE2\x84\xAA",
+                                                  "\xC4\xB0",
+                                                  "\xFF",
+                                                  "\xE2\x82",
+                                                  "\xD0\xBC\xD0\xB8\xD1\x80",
+                                                  "\xE6\x97\xA5\xE6\x9C\xAC",
+                                                  "http",
+                                                  "com",
+                                                  "Www",
+                                                  "a1",
+                                                  "o'neil"};
   static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xE3\x80\x80", ""};
   std::string out;
   for (size_t i = 0; i < tokens; ++i) {
