@@ -34,9 +34,12 @@ Result<wordcount::CountResult> count_object(storage::Storage& storage, const std
 
 const char* settle_name(Settle settle) {
   switch (settle) {
-    case Settle::ack: return "ack";
-    case Settle::dead_letter: return "dead_letter";
-    case Settle::requeue: return "requeue";
+    case Settle::ack:
+      return "ack";
+    case Settle::dead_letter:
+      return "dead_letter";
+    case Settle::requeue:
+      return "requeue";
   }
   return "requeue";
 }
@@ -56,7 +59,9 @@ Outcome JobRunner::run(std::string_view body, const std::atomic<bool>& cancel) {
   };
 
   auto row = with_retries(retry_, cancel, [&] { return store_.find(slug, time); });
-  if (!row) return is_transient(row.error()) ? later(row.error()) : finish(o, Settle::dead_letter, "invalid", row.error().message);
+  if (!row)
+    return is_transient(row.error()) ? later(row.error())
+                                     : finish(o, Settle::dead_letter, "invalid", row.error().message);
   if (!*row) return finish(o, Settle::dead_letter, "no_row", "no document " + slug + " uploaded at " + time);
   if ((*row)->status != "pending") return finish(o, Settle::ack, "duplicate", "already " + (*row)->status);
 

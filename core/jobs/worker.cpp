@@ -21,12 +21,24 @@ void log_outcome(const Outcome& o, const queue::Delivery& d, Clock::time_point s
   bool fine = o.settle == Settle::ack;
   log::Level level = fine ? log::Level::info : log::Level::warn;
   if (o.error.empty()) {
-    log::write(level, "job", {{"slug", o.slug}, {"bytes", o.bytes}, {"words", o.words}, {"duration_ms", ms},
-                              {"outcome", o.result}, {"settle", settle_name(o.settle)}, {"redelivered", d.redelivered}});
+    log::write(level, "job",
+               {{"slug", o.slug},
+                {"bytes", o.bytes},
+                {"words", o.words},
+                {"duration_ms", ms},
+                {"outcome", o.result},
+                {"settle", settle_name(o.settle)},
+                {"redelivered", d.redelivered}});
   } else {
-    log::write(level, "job", {{"slug", o.slug}, {"bytes", o.bytes}, {"words", o.words}, {"duration_ms", ms},
-                              {"outcome", o.result}, {"settle", settle_name(o.settle)}, {"redelivered", d.redelivered},
-                              {"error", o.error}});
+    log::write(level, "job",
+               {{"slug", o.slug},
+                {"bytes", o.bytes},
+                {"words", o.words},
+                {"duration_ms", ms},
+                {"outcome", o.result},
+                {"settle", settle_name(o.settle)},
+                {"redelivered", d.redelivered},
+                {"error", o.error}});
   }
 }
 

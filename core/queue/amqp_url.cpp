@@ -9,9 +9,8 @@ namespace htut::queue {
 namespace {
 
 Error bad_url(std::string_view url, const std::string& why) {
-  return make_error(Error::Kind::invalid,
-                    "invalid AMQP URL '" + config::redact_url(std::string(url)) + "': " + why +
-                        " (expected amqp[s]://user:password@host[:port][/vhost])");
+  return make_error(Error::Kind::invalid, "invalid AMQP URL '" + config::redact_url(std::string(url)) + "': " + why +
+                                              " (expected amqp[s]://user:password@host[:port][/vhost])");
 }
 
 }  // namespace
@@ -35,7 +34,7 @@ Result<AmqpUrl> parse_amqp_url(std::string_view url) {
 
   // host_address() keeps IPv6 literals without their brackets.
   out.host = parsed->host_type() == boost::urls::host_type::ipv6 ? std::string(parsed->host_address())
-                                                                  : std::string(parsed->host());
+                                                                 : std::string(parsed->host());
   if (parsed->has_port()) {
     auto text = parsed->port();
     unsigned value = 0;

@@ -11,12 +11,12 @@
 namespace htut::queue {
 
 struct AmqpUrl {
-  bool tls = false;          // amqps://
-  std::string host;          // without IPv6 brackets
-  std::uint16_t port = 5672; // 5671 for amqps:// when not given
+  bool tls = false;           // amqps://
+  std::string host;           // without IPv6 brackets
+  std::uint16_t port = 5672;  // 5671 for amqps:// when not given
   std::string user = "guest";
   std::string password = "guest";
-  std::string vhost = "/";   // percent-decoded; no path or "/" means "/"
+  std::string vhost = "/";  // percent-decoded; no path or "/" means "/"
 
   // host:port/vhost, safe to log (never the password).
   std::string describe() const;

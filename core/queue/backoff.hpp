@@ -7,7 +7,8 @@ namespace htut::queue {
 
 class Backoff {
  public:
-  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max) : initial_(initial), max_(max), next_(initial) {}
+  Backoff(std::chrono::milliseconds initial, std::chrono::milliseconds max)
+      : initial_(initial), max_(max), next_(initial) {}
   // The delay to wait now; the following one doubles (up to max).
   std::chrono::milliseconds next() {
     auto current = next_;

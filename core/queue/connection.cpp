@@ -19,9 +19,7 @@ timeval to_timeval(std::chrono::milliseconds ms) {
   return tv;
 }
 
-amqp_bytes_t bytes_of(std::string_view s) {
-  return amqp_bytes_t{s.size(), const_cast<char*>(s.data())};
-}
+amqp_bytes_t bytes_of(std::string_view s) { return amqp_bytes_t{s.size(), const_cast<char*>(s.data())}; }
 
 std::string text_of(amqp_bytes_t b) { return std::string(static_cast<const char*>(b.bytes), b.len); }
 
@@ -41,10 +39,14 @@ std::string describe_method(const amqp_method_t& method) {
 
 std::string describe_reply(const amqp_rpc_reply_t& reply) {
   switch (reply.reply_type) {
-    case AMQP_RESPONSE_NORMAL: return "ok";
-    case AMQP_RESPONSE_NONE: return "no reply";
-    case AMQP_RESPONSE_LIBRARY_EXCEPTION: return amqp_error_string2(reply.library_error);
-    case AMQP_RESPONSE_SERVER_EXCEPTION: return describe_method(reply.reply);
+    case AMQP_RESPONSE_NORMAL:
+      return "ok";
+    case AMQP_RESPONSE_NONE:
+      return "no reply";
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+      return amqp_error_string2(reply.library_error);
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+      return describe_method(reply.reply);
   }
   return "unknown reply";
 }
@@ -186,8 +188,8 @@ Status Connection::publish(std::string_view routing_key, std::string_view body, 
   props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
   props.content_type = bytes_of(content_type);
-  int rc = amqp_basic_publish(state_, kChannel, amqp_empty_bytes, bytes_of(routing_key), mandatory ? 1 : 0, 0,
-                              &props, bytes_of(body));
+  int rc = amqp_basic_publish(state_, kChannel, amqp_empty_bytes, bytes_of(routing_key), mandatory ? 1 : 0, 0, &props,
+                              bytes_of(body));
   if (rc != AMQP_STATUS_OK) return unavailable("publish", amqp_error_string2(rc));
   return ok_status();
 }

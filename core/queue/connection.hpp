@@ -41,8 +41,7 @@ class Connection {
   Status consume(std::string_view queue);
 
   // basic.publish of a persistent message on the default exchange.
-  Status publish(std::string_view routing_key, std::string_view body, std::string_view content_type,
-                 bool mandatory);
+  Status publish(std::string_view routing_key, std::string_view body, std::string_view content_type, bool mandatory);
   Status ack(std::uint64_t delivery_tag);
   Status reject(std::uint64_t delivery_tag, bool requeue);
 

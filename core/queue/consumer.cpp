@@ -93,7 +93,8 @@ struct Consumer::State {
       case AMQP_CONNECTION_CLOSE_METHOD:
         conn.answer_close(frame);
         return failed(conn.unavailable("consume", describe_close(frame)));
-      default: return ok_status();  // e.g. basic.ack: nothing to do for a consumer
+      default:
+        return ok_status();  // e.g. basic.ack: nothing to do for a consumer
     }
   }
 

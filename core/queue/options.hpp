@@ -13,7 +13,7 @@ struct ConnectOptions {
   // often (the worker polls while a job is counted on another thread).
   int heartbeat_seconds = 30;
   std::string ca_file = "/etc/ssl/certs/ca-certificates.crt";  // Debian's CA bundle, for amqps://
-  std::string connection_name = "htut";  // shown in the broker's management UI
+  std::string connection_name = "htut";                        // shown in the broker's management UI
 };
 
 }  // namespace htut::queue

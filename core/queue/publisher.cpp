@@ -90,8 +90,8 @@ struct Publisher::State {
           conn.release_buffers();
           // With mandatory set, basic.return comes before the ack of an unroutable message.
           if (returned)
-            return conn.unavailable("publish", std::string("message returned as unroutable: queue ") + kJobQueue +
-                                                   " is missing");
+            return conn.unavailable("publish",
+                                    std::string("message returned as unroutable: queue ") + kJobQueue + " is missing");
           return ok_status();
         }
         case AMQP_BASIC_NACK_METHOD: {
@@ -111,7 +111,8 @@ struct Publisher::State {
         case AMQP_CONNECTION_CLOSE_METHOD:
           conn.answer_close(frame);
           return conn.unavailable("publish", describe_close(frame));
-        default: continue;
+        default:
+          continue;
       }
     }
   }
@@ -152,8 +153,7 @@ Status Publisher::publish(const Job& job, std::chrono::milliseconds timeout) {
   std::lock_guard lock(state_->mutex);
   auto deadline = Clock::now() + timeout;
   std::string body = job_to_json(job);
-  return state_->with_connection(deadline,
-                                 [&](Connection&) { return state_->publish_confirmed(body, deadline); });
+  return state_->with_connection(deadline, [&](Connection&) { return state_->publish_confirmed(body, deadline); });
 }
 
 Status Publisher::ping(std::chrono::milliseconds timeout) {

@@ -6,7 +6,8 @@ import re
 import time
 import unittest
 
-from faults_lib import Deployment, ensure_all_up, report, service_stopped
+from fault_services import ensure_all_up, service_stopped
+from faults_lib import Deployment, report
 
 OUTAGE_SECONDS = 10
 

@@ -7,7 +7,10 @@ requeued, and ends `done` once."""
 import time
 import unittest
 
-from faults_lib import Deployment, Relay, big_document, ensure_all_up, report, service_stopped
+from fault_documents import big_document
+from fault_network import Relay
+from fault_services import ensure_all_up, service_stopped
+from faults_lib import Deployment, report
 from htut_testlib import wait_until
 
 # Longer than a job's in-process retries (~4 s), so the job is requeued too.

@@ -10,7 +10,10 @@ import re
 import time
 import unittest
 
-from faults_lib import Deployment, Relay, SlowUpload, big_document, ensure_all_up, report, service_stopped
+from fault_documents import big_document
+from fault_network import Relay, SlowUpload
+from fault_services import ensure_all_up, service_stopped
+from faults_lib import Deployment, report
 from htut_testlib import wait_until
 
 

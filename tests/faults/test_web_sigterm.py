@@ -8,8 +8,11 @@ import socket
 import time
 import unittest
 
-from faults_lib import Deployment, SlowUpload, document, ensure_all_up, report
-from htut_testlib import HtutProcess, http, wait_until
+from fault_documents import document
+from fault_network import SlowUpload
+from fault_services import ensure_all_up
+from faults_lib import Deployment, report
+from htut_testlib import HtutProcess, http
 
 IN_FLIGHT = 4
 

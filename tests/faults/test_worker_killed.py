@@ -6,7 +6,10 @@ import signal
 import time
 import unittest
 
-from faults_lib import Deployment, Relay, big_document, ensure_all_up, report
+from fault_documents import big_document
+from fault_network import Relay
+from fault_services import ensure_all_up
+from faults_lib import Deployment, report
 from htut_testlib import wait_until
 
 

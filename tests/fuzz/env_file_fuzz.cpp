@@ -24,12 +24,23 @@ std::string double_quoted(const std::string& value) {
   std::string out = "\"";
   for (char c : value) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -44,8 +55,8 @@ std::string dump(const htut::config::EnvPairs& pairs) {
 void check_reparse(const std::string& text, const htut::config::EnvPairs& expected, const char* how) {
   const auto again = htut::config::parse_env_file(text);
   HTUT_FUZZ_CHECK(again.ok(), std::string(how) + " text does not parse: " + show(text) + ": " + again.error().message);
-  HTUT_FUZZ_CHECK(*again == expected, std::string(how) + " changed the pairs: " + dump(expected) + " -> " + dump(*again) +
-                                          " via " + show(text));
+  HTUT_FUZZ_CHECK(*again == expected, std::string(how) + " changed the pairs: " + dump(expected) + " -> " +
+                                          dump(*again) + " via " + show(text));
 }
 
 }  // namespace
@@ -54,7 +65,8 @@ HTUT_FUZZ_TARGET(env_file) {
   const std::string_view input = htut::fuzz::as_text(data, size);
   const auto parsed = htut::config::parse_env_file(input);
   if (!parsed) {
-    HTUT_FUZZ_CHECK(parsed.error().message.rfind("line ", 0) == 0, "error without a line number: " + parsed.error().message);
+    HTUT_FUZZ_CHECK(parsed.error().message.rfind("line ", 0) == 0,
+                    "error without a line number: " + parsed.error().message);
     return 0;
   }
   std::string quoted, single;

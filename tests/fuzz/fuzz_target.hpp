@@ -36,16 +36,16 @@ void set_current_input(std::string name);
 
 }  // namespace htut::fuzz
 
-#define HTUT_FUZZ_CHECK(condition, detail)                                         \
-  do {                                                                              \
+#define HTUT_FUZZ_CHECK(condition, detail)                                                \
+  do {                                                                                    \
     if (!(condition)) ::htut::fuzz::check_failed(__FILE__, __LINE__, #condition, detail); \
   } while (false)
 
 #ifdef HTUT_FUZZ_LIBFUZZER
 #define HTUT_FUZZ_TARGET(name) extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 #else
-#define HTUT_FUZZ_TARGET(name)                                                                      \
-  static int htut_fuzz_target_##name(const std::uint8_t* data, std::size_t size);                   \
+#define HTUT_FUZZ_TARGET(name)                                                                            \
+  static int htut_fuzz_target_##name(const std::uint8_t* data, std::size_t size);                         \
   static const ::htut::fuzz::Registration htut_fuzz_registration_##name(#name, &htut_fuzz_target_##name); \
   static int htut_fuzz_target_##name(const std::uint8_t* data, std::size_t size)
 #endif

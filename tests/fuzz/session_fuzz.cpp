@@ -99,10 +99,18 @@ HTUT_FUZZ_TARGET(session) {
   std::string mutated = cookie;
   const std::size_t pos = rng.between(0, mutated.size() - 1);
   switch (rng.next() % 4) {
-    case 0: mutated[pos] = static_cast<char>(mutated[pos] ^ static_cast<char>(1 + rng.next() % 255)); break;
-    case 1: mutated.insert(pos, 1, static_cast<char>(rng.next())); break;
-    case 2: mutated.erase(pos, 1); break;
-    default: mutated.resize(pos); break;
+    case 0:
+      mutated[pos] = static_cast<char>(mutated[pos] ^ static_cast<char>(1 + rng.next() % 255));
+      break;
+    case 1:
+      mutated.insert(pos, 1, static_cast<char>(rng.next()));
+      break;
+    case 2:
+      mutated.erase(pos, 1);
+      break;
+    default:
+      mutated.resize(pos);
+      break;
   }
   if (mutated != cookie) {
     HTUT_FUZZ_CHECK(!http::verify_session(mutated, kKey, kNow), "accepted a mutated cookie: " + show(mutated));

@@ -61,8 +61,8 @@ void check_query(const sigv4::QueryParams& query) {
     if (amp == std::string::npos) break;
     start = amp + 1;
   }
-  HTUT_FUZZ_CHECK(pairs.size() == query.size(), "canonical query has " + std::to_string(pairs.size()) +
-                                                    " pairs for " + std::to_string(query.size()) + ": " + show(canon));
+  HTUT_FUZZ_CHECK(pairs.size() == query.size(), "canonical query has " + std::to_string(pairs.size()) + " pairs for " +
+                                                    std::to_string(query.size()) + ": " + show(canon));
   for (const auto& p : pairs) HTUT_FUZZ_CHECK(std::count(p.begin(), p.end(), '=') == 1, "pair without one '='");
   // Sorted by encoded name then value; order of the input does not matter.
   std::vector<std::pair<std::string, std::string>> split;
@@ -88,8 +88,9 @@ void check_headers(const std::vector<sigv4::Header>& headers) {
   // A stable sort by name keeps each name's values in order: the canonical form must not change.
   auto sorted = headers;
   std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-    return std::lexicographical_compare(a.name.begin(), a.name.end(), b.name.begin(), b.name.end(),
-                                        [](unsigned char x, unsigned char y) { return std::tolower(x) < std::tolower(y); });
+    return std::lexicographical_compare(
+        a.name.begin(), a.name.end(), b.name.begin(), b.name.end(),
+        [](unsigned char x, unsigned char y) { return std::tolower(x) < std::tolower(y); });
   });
   HTUT_FUZZ_CHECK(sigv4::canonical_headers(sorted) == sigv4::canonical_headers(headers),
                   "canonical headers depend on the order of distinct names");

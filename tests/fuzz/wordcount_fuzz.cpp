@@ -5,7 +5,6 @@
 // shorter top is a prefix of a longer one; to_json is valid JSON (so valid
 // UTF-8) holding exactly the result.
 #include <algorithm>
-
 #include <boost/json.hpp>
 
 #include "fuzz_target.hpp"

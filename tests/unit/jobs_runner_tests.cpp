@@ -1,7 +1,6 @@
 // JobRunner's decisions (ack / dead-letter / requeue) with in-memory fakes of
 // storage and the database; the real services are covered by test_worker.py.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "jobs/job_runner.hpp"
@@ -41,7 +40,9 @@ struct FakeStorage : storage::Storage {
   }
   Result<storage::ObjectInfo> head(const std::string&) override { return make_error(Error::Kind::internal, "unused"); }
   Status remove(const std::string&) override { return ok_status(); }
-  Result<std::vector<storage::ObjectInfo>> list(const std::string&) override { return std::vector<storage::ObjectInfo>{}; }
+  Result<std::vector<storage::ObjectInfo>> list(const std::string&) override {
+    return std::vector<storage::ObjectInfo>{};
+  }
   Result<std::string> presign_get(const std::string&, std::chrono::seconds) override { return std::string(); }
   Status check() override { return ok_status(); }
 };
@@ -91,7 +92,9 @@ FakeStore store_with_pending_row() {
   return store;
 }
 
-jobs::RetryPolicy quick_retries() { return jobs::RetryPolicy{3, std::chrono::milliseconds(1), std::chrono::milliseconds(2)}; }
+jobs::RetryPolicy quick_retries() {
+  return jobs::RetryPolicy{3, std::chrono::milliseconds(1), std::chrono::milliseconds(2)};
+}
 
 }  // namespace
 

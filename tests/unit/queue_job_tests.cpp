@@ -2,22 +2,24 @@
 
 #include "queue/job.hpp"
 
-using htut::queue::Job;
 using htut::queue::is_rfc3339;
+using htut::queue::Job;
 using htut::queue::job_to_json;
 using htut::queue::parse_job;
 
 TEST_CASE("a job survives JSON and back") {
   Job job{"moby-dick", "2026-11-28T15:04:05.123456Z", "files/0f1e.txt"};
   std::string json = job_to_json(job);
-  CHECK(json == R"({"document_slug":"moby-dick","time_uploaded":"2026-11-28T15:04:05.123456Z","s3_key":"files/0f1e.txt"})");
+  CHECK(json ==
+        R"({"document_slug":"moby-dick","time_uploaded":"2026-11-28T15:04:05.123456Z","s3_key":"files/0f1e.txt"})");
   auto parsed = parse_job(json);
   REQUIRE(parsed.ok());
   CHECK(*parsed == job);
 }
 
 TEST_CASE("JSON escapes in fields are decoded") {
-  auto parsed = parse_job(R"({"s3_key":"files/a\"b.txt","document_slug":"caf\u00e9","time_uploaded":"2026-01-01T00:00:00+01:00","extra":1})");
+  auto parsed = parse_job(
+      R"({"s3_key":"files/a\"b.txt","document_slug":"caf\u00e9","time_uploaded":"2026-01-01T00:00:00+01:00","extra":1})");
   REQUIRE(parsed.ok());
   CHECK(parsed->s3_key == "files/a\"b.txt");
   CHECK(parsed->document_slug == "caf\xc3\xa9");

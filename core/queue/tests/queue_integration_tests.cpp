@@ -1,16 +1,15 @@
 // Integration tests of the queue module against a real RabbitMQ
 // (HTUT_TEST_AMQP_URL, set by tools/test via `tools/services env`).
 // amqp-tools (amqp-get, amqp-delete-queue) serve as an independent oracle.
-#include <catch2/catch.hpp>
+#include <sys/wait.h>
 
 #include <array>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
-
-#include <sys/wait.h>
 
 #include "queue/consumer.hpp"
 #include "queue/job.hpp"
