@@ -1,12 +1,15 @@
 // htut: one binary, several roles. main only parses the role and global flags,
 // loads the .env file and hands over to the role's command.
+#include <cstdlib>
 #include <cstring>
+#include <string_view>
 #include <iostream>
 #include <map>
 #include <string>
 
 #include "cmd/htut/commands.hpp"
 #include "config/env_file.hpp"
+#include "log/log.hpp"
 
 namespace {
 
@@ -83,5 +86,7 @@ int main(int argc, char** argv) {
     std::cerr << "htut: " << loaded.error().message << "\n";
     return 1;
   }
+  if (const char* level = std::getenv("LOG_LEVEL"); level && std::string_view(level) == "debug")
+    htut::log::set_min_level(htut::log::Level::debug);
   return it->second(args);
 }

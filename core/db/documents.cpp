@@ -119,13 +119,14 @@ Status Documents::mark_published(const std::string& slug, const std::string& tim
   return ok_status();
 }
 
-Result<std::vector<Document>> Documents::unpublished(int limit) {
+Result<std::vector<Document>> Documents::unpublished(int limit, std::chrono::seconds min_age) {
   if (limit < 1 || limit > 1000) return make_error(Error::Kind::invalid, "limit must be from 1 to 1000");
   // Same predicate as the partial index file_upload_meta_outbox.
   return many("SELECT " + columns +
                   " FROM file_upload_meta WHERE status = 'pending' AND published_at IS NULL"
+                  " AND time_uploaded <= now() - make_interval(secs => $2::int)"
                   " ORDER BY time_uploaded LIMIT $1",
-              {std::to_string(limit)});
+              {std::to_string(limit), std::to_string(min_age.count())});
 }
 
 Result<bool> Documents::complete(const std::string& slug, const std::string& time_uploaded, std::int64_t total_words,

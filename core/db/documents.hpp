@@ -47,7 +47,8 @@ class Documents {
   // Records that the broker confirmed the document's job. not_found when no such row.
   Status mark_published(const std::string& slug, const std::string& time_uploaded);
   // Pending and never published, oldest first (the outbox).
-  Result<std::vector<Document>> unpublished(int limit);
+  // min_age leaves alone rows so fresh that the web role is still publishing them.
+  Result<std::vector<Document>> unpublished(int limit, std::chrono::seconds min_age = std::chrono::seconds(0));
 
   // pending -> done with the totals and the top words, in one UPDATE. False when
   // the row is not pending (already done/failed, or gone): a redelivered job.

@@ -6,7 +6,9 @@
 namespace htut::jobs {
 
 Result<int> Outbox::publish_pending(int limit) {
-  auto pending = documents_.unpublished(limit);
+  // The web role publishes each upload itself right after inserting it; the
+  // outbox is for the ones it could not (broker down), so it skips fresh rows.
+  auto pending = documents_.unpublished(limit, std::chrono::seconds(3));
   if (!pending) return pending.error();
   int published = 0;
   for (const auto& doc : *pending) {

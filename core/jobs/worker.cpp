@@ -73,7 +73,8 @@ void Worker::slot_loop(int slot) {
   queue::ConnectOptions amqp = options_.amqp;
   amqp.connection_name = "htut worker " + std::to_string(slot);
   queue::Consumer consumer(amqp_url_, 1, amqp);
-  queue::Backoff backoff(milliseconds(500), milliseconds(10000));
+  // Capped low: after a broker outage, consumers are back within a few seconds.
+  queue::Backoff backoff(milliseconds(250), milliseconds(2500));
   bool was_down = false;
   while (!stopping_) {
     auto next = consumer.next(options_.poll);
