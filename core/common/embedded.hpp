@@ -11,6 +11,7 @@ struct EmbeddedFile {
   std::string_view etag;          // strong ETag, quoted: "\"<32 hex of SHA-256>\""
   std::string_view data;          // the bytes
   std::string_view gzip;          // gzip-compressed copy, empty when not worth it
+  std::string_view brotli;        // brotli-compressed copy, empty when not worth it
 };
 
 namespace embedded {

@@ -99,10 +99,27 @@ bool App::keep_alive(const Exchange& ex) const {
 Reply App::serve_asset(Exchange& ex, const AssetMatch& match) {
   const EmbeddedFile& f = *match.file;
   auto accept = ex.header()[http::field::accept_encoding];
-  bool gzip = !f.gzip.empty() && accept.find("gzip") != std::string_view::npos &&
-              accept.find("gzip;q=0") == std::string_view::npos;
+  auto accepts = [&](std::string_view coding) {
+    auto at = accept.find(coding);
+    if (at == std::string_view::npos) return false;
+    auto rest = accept.substr(at + coding.size());
+    return !(rest.substr(0, 4) == ";q=0" && rest.substr(0, 5) != ";q=0.");
+  };
+  // Pre-compressed at build time: brotli when the client takes it, else gzip.
+  std::string_view encoding, data = f.data;
+  if (!f.brotli.empty() && accepts("br")) {
+    encoding = "br";
+    data = f.brotli;
+  } else if (!f.gzip.empty() && accepts("gzip")) {
+    encoding = "gzip";
+    data = f.gzip;
+  }
   // Each encoding is its own representation, so it needs its own strong ETag.
-  std::string etag = gzip ? std::string(f.etag.substr(0, f.etag.size() - 1)) + "-gz\"" : std::string(f.etag);
+  std::string etag(f.etag);
+  if (!encoding.empty()) {
+    etag.pop_back();
+    etag.append("-").append(encoding).append("\"");
+  }
   auto cache_control = match.immutable ? "public, max-age=31536000, immutable" : "public, no-cache";
 
   auto if_none_match = ex.header()[http::field::if_none_match];
@@ -116,13 +133,12 @@ Reply App::serve_asset(Exchange& ex, const AssetMatch& match) {
     res.keep_alive(keep_alive(ex));
     return make_reply(std::move(res), ex.request_id());
   }
-  std::string_view data = gzip ? f.gzip : f.data;
   http::response<http::span_body<const char>> res{http::status::ok, ex.version()};
   res.set(http::field::content_type, f.content_type);
   res.set(http::field::etag, etag);
   res.set(http::field::cache_control, cache_control);
   res.set(http::field::vary, "Accept-Encoding");
-  if (gzip) res.set(http::field::content_encoding, "gzip");
+  if (!encoding.empty()) res.set(http::field::content_encoding, encoding);
   res.keep_alive(keep_alive(ex));
   res.body() = boost::span<const char>(data.data(), data.size());
   res.prepare_payload();

@@ -75,6 +75,13 @@ class WebRole(unittest.TestCase):
         self.assertEqual(headers["Content-Encoding"], "gzip")
         import gzip
         self.assertEqual(gzip.decompress(gz), body)
+        status, headers, br = http("GET", self.base + "/static/vendor/d3.min.js",
+                                   headers={"Accept-Encoding": "gzip, deflate, br"})
+        self.assertEqual(headers["Content-Encoding"], "br")
+        self.assertLess(len(br), len(gz))
+        self.assertNotEqual(headers["ETag"], http("GET", self.base + "/static/vendor/d3.min.js")[1]["ETag"])
+        status, headers, _ = http("GET", self.base + "/static/vendor/d3.min.js", headers={"Accept-Encoding": "br;q=0"})
+        self.assertNotIn("Content-Encoding", headers)
         status, _, cloud = http("GET", self.base + "/static/vendor/d3.layout.cloud.js")
         self.assertEqual(status, 200)
         self.assertIn(b"cloud", cloud)
