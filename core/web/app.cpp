@@ -27,7 +27,13 @@ App::App(const config::Config& config, Services services, net::thread_pool& bloc
       services_(services),
       blocking_(blocking_pool),
       upload_pool_(upload_pool),
-      max_uploads_(max_uploads) {}
+      max_uploads_(max_uploads) {
+  auto asset_url = [this](std::string_view asset) { return assets_.hashed_url(asset); };
+  for (const auto& f : embedded::assets()) {
+    if (f.name.rfind("templates/", 0) == 0)
+      pages_.emplace(std::string(f.name.substr(10)), PageTemplate(f.data, asset_url));
+  }
+}
 
 App::~App() = default;
 

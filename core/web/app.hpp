@@ -5,11 +5,13 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "common/result.hpp"
 #include "config/config.hpp"
 #include "http/session.hpp"
 #include "web/assets.hpp"
+#include "web/page_template.hpp"
 #include "web/server.hpp"
 
 namespace htut::storage {
@@ -93,6 +95,7 @@ class App : public Handler {
   std::atomic<int> uploads_in_progress_{0};
   Server* server_ = nullptr;
   AssetTable assets_;
+  std::unordered_map<std::string, PageTemplate> pages_;  // "index.html" -> compiled template
 };
 
 }  // namespace htut::web

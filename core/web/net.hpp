@@ -12,8 +12,9 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-// Coroutine-friendly stream: every async op defaults to use_awaitable.
-using executor_type = net::strand<net::io_context::executor_type>;
+// Each connection lives on one single-threaded io_context, so its handlers
+// never run concurrently and need no strand.
+using executor_type = net::io_context::executor_type;
 using tcp_stream = beast::basic_stream<tcp, executor_type, beast::unlimited_rate_policy>;
 
 template <class T = void>

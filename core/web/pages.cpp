@@ -4,7 +4,6 @@
 #include "db/documents.hpp"
 #include "http/html.hpp"
 #include "http/session.hpp"
-#include "http/template.hpp"
 #include "web/app.hpp"
 #include "web/session_cookie.hpp"
 
@@ -12,10 +11,9 @@ namespace htut::web {
 
 std::string App::render(std::string_view template_name,
                         const std::function<std::optional<std::string>(std::string_view)>& values) const {
-  const EmbeddedFile* tmpl = assets_.file("templates/" + std::string(template_name));
-  if (tmpl == nullptr) throw std::runtime_error("missing template " + std::string(template_name));
-  return ::htut::http::render_template(tmpl->data, values,
-                                       [this](std::string_view asset) { return assets_.hashed_url(asset); });
+  auto it = pages_.find(std::string(template_name));
+  if (it == pages_.end()) throw std::runtime_error("missing template " + std::string(template_name));
+  return it->second.render(values);
 }
 
 Reply App::html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie) const {

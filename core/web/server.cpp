@@ -67,7 +67,16 @@ awaitable<void> linger(tcp_stream& stream, beast::flat_buffer& buffer) {
 }  // namespace
 
 Server::Server(ServerOptions options, Handler& handler)
-    : options_(std::move(options)), handler_(handler), ioc_(options_.threads), acceptor_(ioc_) {}
+    : options_(std::move(options)),
+      handler_(handler),
+      contexts_([&] {
+        std::vector<std::unique_ptr<net::io_context>> v;
+        for (int i = 0; i < std::max(1, options_.threads); ++i) v.push_back(std::make_unique<net::io_context>(1));
+        return v;
+      }()),
+      acceptor_(*contexts_.front()) {
+  for (auto& c : contexts_) keep_running_.push_back(net::make_work_guard(*c));
+}
 
 std::uint64_t Server::on_shutdown(std::function<void()> cancel) {
   std::lock_guard lock(cancel_mutex_);
@@ -89,7 +98,7 @@ void Server::run() {
   acceptor_.listen(net::socket_base::max_listen_connections);
   bound_port_ = acceptor_.local_endpoint().port();
 
-  net::signal_set signals(ioc_, SIGINT, SIGTERM);
+  net::signal_set signals(*contexts_.front(), SIGINT, SIGTERM);
   signals.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log::info("shutting down", {{"signal", signo == SIGTERM ? "SIGTERM" : "SIGINT"}});
@@ -108,8 +117,8 @@ void Server::run() {
   log::info("listening", {{"address", options_.address}, {"port", bound_port_}, {"threads", options_.threads}});
 
   std::vector<std::thread> threads;
-  for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
+  for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([this, i] { contexts_[i]->run(); });
+  contexts_.front()->run();
   for (auto& t : threads) t.join();
   log::info("stopped");
 }
@@ -124,7 +133,7 @@ void Server::begin_shutdown() {
     cancels.swap(cancels_);
   }
   for (auto& [id, cancel] : cancels) cancel();
-  net::co_spawn(ioc_, drain_and_stop(), net::detached);
+  net::co_spawn(*contexts_.front(), drain_and_stop(), net::detached);
 }
 
 awaitable<void> Server::drain_and_stop() {
@@ -142,13 +151,14 @@ awaitable<void> Server::drain_and_stop() {
     for (auto& [id, cancel] : cancels) cancel();
   }
   if (sessions_.load() > 0) log::warn("shutdown grace period over", {{"open_connections", sessions_.load()}});
-  ioc_.stop();
+  keep_running_.clear();
+  for (auto& c : contexts_) c->stop();
 }
 
 awaitable<void> Server::accept_loop() {
   for (;;) {
-    auto strand = net::make_strand(ioc_);
-    auto [ec, socket] = co_await acceptor_.async_accept(strand, net::as_tuple(net::use_awaitable));
+    auto executor = contexts_[next_context_++ % contexts_.size()]->get_executor();
+    auto [ec, socket] = co_await acceptor_.async_accept(executor, net::as_tuple(net::use_awaitable));
     if (ec) {
       if (stopping_ || ec == net::error::operation_aborted) co_return;
       // Out of file descriptors and the like: back off briefly, keep serving.
@@ -159,7 +169,7 @@ awaitable<void> Server::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     ++sessions_;
-    net::co_spawn(strand, session(tcp_stream(std::move(socket))), [this](std::exception_ptr e) {
+    net::co_spawn(executor, session(tcp_stream(std::move(socket))), [this](std::exception_ptr e) {
       --sessions_;
       if (e) {
         try {

@@ -1,15 +1,18 @@
 #pragma once
 // The HTTP server: accepts connections, reads requests with limits and
 // timeouts, hands each to the Handler, writes the reply, logs one access line.
-// Threading: WEB_CONCURRENCY threads run one io_context; each connection runs
-// on its own strand, so a session never runs on two threads at once.
+// Threading: WEB_CONCURRENCY threads, each running its own io_context;
+// accepted connections are dealt out round-robin, so a session never runs on
+// two threads at once and the threads never contend for one scheduler.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
+#include <memory>
 #include <unordered_map>
+#include <vector>
 
 #include "web/exchange.hpp"
 #include "web/net.hpp"
@@ -37,7 +40,7 @@ class Server {
  public:
   Server(ServerOptions options, Handler& handler);
 
-  net::io_context& io_context() { return ioc_; }
+  net::io_context& io_context() { return *contexts_.front(); }
   bool stopping() const { return stopping_.load(); }
 
   // Binds, serves until SIGTERM/SIGINT, drains in-flight requests (at most
@@ -59,7 +62,9 @@ class Server {
 
   ServerOptions options_;
   Handler& handler_;
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> contexts_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running_;
+  std::size_t next_context_ = 0;
   tcp::acceptor acceptor_;
   unsigned short bound_port_ = 0;
   std::atomic<bool> stopping_{false};
