@@ -89,6 +89,7 @@ class RunAndScale(unittest.TestCase):
             os.killpg(run.pid, signal.SIGINT)
             code = run.wait(timeout=40)
             reader.join(timeout=5)
+            run.stdout.close()
         self.assertEqual(code, 0, "".join(lines[-30:]))
         self.assertFalse(port_open(port))
         self.assertIn("app processes stopped", "".join(lines))
