@@ -112,21 +112,23 @@ Result<Document> Documents::insert_test_connection_record() {
 }
 
 Status Documents::mark_published(const std::string& slug, const std::string& time_uploaded) {
-  auto rows = run("UPDATE file_upload_meta SET published_at = coalesce(published_at, now())" + where_key,
+  auto rows = run("UPDATE file_upload_meta SET published_at = now()" + where_key,
                   {slug, time_uploaded}, Retry::when_connection_was_stale);
   if (!rows) return rows.error();
   if (rows->affected() == 0) return make_error(Error::Kind::not_found, "no document " + slug + " at " + time_uploaded);
   return ok_status();
 }
 
-Result<std::vector<Document>> Documents::unpublished(int limit, std::chrono::seconds min_age) {
+Result<std::vector<Document>> Documents::unpublished(int limit, std::chrono::seconds min_age,
+                                                     std::chrono::seconds republish_after) {
   if (limit < 1 || limit > 1000) return make_error(Error::Kind::invalid, "limit must be from 1 to 1000");
   // Same predicate as the partial index file_upload_meta_outbox.
   return many("SELECT " + columns +
-                  " FROM file_upload_meta WHERE status = 'pending' AND published_at IS NULL"
-                  " AND time_uploaded <= now() - make_interval(secs => $2::int)"
+                  " FROM file_upload_meta WHERE status = 'pending' AND ("
+                  "(published_at IS NULL AND time_uploaded <= now() - make_interval(secs => $2::int))"
+                  " OR published_at <= now() - make_interval(secs => $3::int))"
                   " ORDER BY time_uploaded LIMIT $1",
-              {std::to_string(limit), std::to_string(min_age.count())});
+              {std::to_string(limit), std::to_string(min_age.count()), std::to_string(republish_after.count())});
 }
 
 Result<bool> Documents::complete(const std::string& slug, const std::string& time_uploaded, std::int64_t total_words,

@@ -48,7 +48,11 @@ class Documents {
   Status mark_published(const std::string& slug, const std::string& time_uploaded);
   // Pending and never published, oldest first (the outbox).
   // min_age leaves alone rows so fresh that the web role is still publishing them.
-  Result<std::vector<Document>> unpublished(int limit, std::chrono::seconds min_age = std::chrono::seconds(0));
+  // Rows published more than republish_after ago and still pending come back
+  // too: their job may have been lost (the worker is idempotent, so a
+  // duplicate costs only a recount).
+  Result<std::vector<Document>> unpublished(int limit, std::chrono::seconds min_age = std::chrono::seconds(0),
+                                            std::chrono::seconds republish_after = std::chrono::minutes(15));
 
   // pending -> done with the totals and the top words, in one UPDATE. False when
   // the row is not pending (already done/failed, or gone): a redelivered job.

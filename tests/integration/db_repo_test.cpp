@@ -514,3 +514,30 @@ TEST_CASE("db pool: PostgreSQL restarted under a running pool") {
   }
   CHECK(heard.find(d->document_slug) != std::string::npos);
 }
+
+TEST_CASE("db repo: the outbox republishes documents still pending long after their job was confirmed") {
+  db::Pool pool(test_db().url, 1);
+  db::Documents docs(pool);
+  auto a = docs.insert_pending(new_doc(unique_slug("stale")));
+  REQUIRE(a.ok());
+  auto listed = [&] {
+    auto v = docs.unpublished(1000);
+    REQUIRE(v.ok());
+    for (const auto& x : *v)
+      if (x.document_slug == a->document_slug && x.time_uploaded == a->time_uploaded) return true;
+    return false;
+  };
+  REQUIRE(docs.mark_published(a->document_slug, a->time_uploaded).ok());
+  CHECK_FALSE(listed());
+  // Its job was confirmed 20 minutes ago and it is still pending: the job may be lost.
+  auto conn = db::Connection::open(test_db().url);
+  REQUIRE(conn.ok());
+  REQUIRE((*conn)
+              ->exec("UPDATE file_upload_meta SET published_at = now() - interval '20 minutes'"
+                     " WHERE document_slug = $1",
+                     {a->document_slug})
+              .ok());
+  CHECK(listed());
+  REQUIRE(docs.mark_published(a->document_slug, a->time_uploaded).ok());
+  CHECK_FALSE(listed());
+}
