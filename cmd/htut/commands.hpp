@@ -1,12 +1,20 @@
 #pragma once
 // The sub-commands of htut. Each takes the arguments after the role name and
 // returns the process exit status (0 ok, 1 failure, 2 usage error).
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "config/config.hpp"
 
 namespace htut::cmd {
 
 using Args = std::vector<std::string>;
+
+// The role's configuration, or nullopt after printing the one-line error (exit 1).
+std::optional<config::Config> load_role_config(const std::string& role);
+// False (after a usage line; exit 2) when a role that takes no arguments got some.
+bool no_arguments(const std::string& role, const Args& args);
 
 int web_main(const Args& args);
 int worker_main(const Args& args);

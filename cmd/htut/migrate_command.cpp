@@ -12,17 +12,10 @@
 namespace htut::cmd {
 
 int migrate_main(const Args& args) {
-  if (!args.empty()) {
-    std::cerr << "htut migrate: unexpected argument '" << args.front() << "' (usage: htut migrate [--env-file PATH])\n";
-    return 2;
-  }
-  config::Config cfg;
-  try {
-    cfg = config::load(config::needs_for_role("migrate"));
-  } catch (const config::ConfigError& e) {
-    std::cerr << "htut migrate: " << e.what() << "\n";
-    return 1;
-  }
+  if (!no_arguments("migrate", args)) return 2;
+  auto loaded = load_role_config("migrate");
+  if (!loaded) return 1;
+  const config::Config& cfg = *loaded;
   auto migrations = db::load_migrations(embedded::migrations());
   if (!migrations) {
     std::cerr << "htut migrate: " << migrations.error().message << "\n";

@@ -15,17 +15,10 @@
 namespace htut::cmd {
 
 int web_main(const Args& args) {
-  if (!args.empty()) {
-    std::cerr << "htut web: unexpected argument '" << args.front() << "'\n";
-    return 2;
-  }
-  config::Config cfg;
-  try {
-    cfg = config::load(config::needs_for_role("web"));
-  } catch (const config::ConfigError& e) {
-    std::cerr << "htut web: " << e.what() << "\n";
-    return 1;
-  }
+  if (!no_arguments("web", args)) return 2;
+  auto loaded = load_role_config("web");
+  if (!loaded) return 1;
+  const config::Config& cfg = *loaded;
   try {
     auto storage = storage::make_storage(cfg.s3);
     // Blocking calls (database, storage, broker) run here; sized so uploads

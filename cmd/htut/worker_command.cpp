@@ -17,17 +17,10 @@
 namespace htut::cmd {
 
 int worker_main(const Args& args) {
-  if (!args.empty()) {
-    std::cerr << "htut worker: unexpected argument '" << args.front() << "' (usage: htut worker [--env-file PATH])\n";
-    return 2;
-  }
-  config::Config cfg;
-  try {
-    cfg = config::load(config::needs_for_role("worker"));
-  } catch (const config::ConfigError& e) {
-    std::cerr << "htut worker: " << e.what() << "\n";
-    return 1;
-  }
+  if (!no_arguments("worker", args)) return 2;
+  auto loaded = load_role_config("worker");
+  if (!loaded) return 1;
+  const config::Config& cfg = *loaded;
 
   // Block SIGTERM/SIGINT in every thread; one thread waits for them with
   // sigwait and asks the worker to stop (no work inside a signal handler).
