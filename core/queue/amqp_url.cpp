@@ -51,6 +51,9 @@ Result<AmqpUrl> parse_amqp_url(std::string_view url) {
   // The vhost is the one path segment, percent-decoded ("%2F" is "/").
   // No path, or a bare "/", means the default vhost "/".
   auto encoded_path = parsed->encoded_path();
+  // Boost.URL 1.81 reads "amqp://h:567%2F" as port 567 + path "%2F" (boostorg/url#636).
+  if (!encoded_path.empty() && encoded_path.front() != '/')
+    return bad_url(url, "malformed URL: the vhost must follow the host[:port] after a '/'");
   if (encoded_path.size() > 1) {
     auto segment = encoded_path.substr(1);
     if (segment.find('/') != std::string_view::npos)

@@ -29,6 +29,16 @@ Result<S3Endpoint> S3Endpoint::parse(const std::string& location, const std::str
   if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty())
     return make_error(Error::Kind::invalid, "S3_LOCATION must be an http(s):// URL with a host");
   if (bucket.empty()) return make_error(Error::Kind::invalid, "S3_BUCKET is empty");
+  // Boost.URL 1.81 accepts "https://host:A" as host + path "A" (boostorg/url#636):
+  // a path must start with '/', a port must be digits.
+  auto path = parsed->encoded_path();
+  if (!path.empty() && path.front() != '/')
+    return make_error(Error::Kind::invalid, "S3_LOCATION is malformed: expected http(s)://host[:port][/path]");
+  if (parsed->has_port()) {
+    auto port = parsed->port();
+    if (port.empty() || port.find_first_not_of("0123456789") != std::string_view::npos)
+      return make_error(Error::Kind::invalid, "S3_LOCATION has an invalid port: it must be a number");
+  }
   S3Endpoint e;
   e.scheme_ = std::string(parsed->scheme());
   e.authority_ = std::string(parsed->encoded_host_and_port());

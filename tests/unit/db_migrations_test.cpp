@@ -24,9 +24,9 @@ TEST_CASE("db migrations: file names give versions") {
 
 TEST_CASE("db migrations: loaded in version order, duplicates refused") {
   std::vector<EmbeddedFile> files = {
-      {"0002_b.sql", "", "", "SELECT 2", ""},
-      {"0001_a.sql", "", "", "SELECT 1", ""},
-      {"0010_c.sql", "", "", "SELECT 10", ""},
+      {"0002_b.sql", "", "", "SELECT 2", "", ""},
+      {"0001_a.sql", "", "", "SELECT 1", "", ""},
+      {"0010_c.sql", "", "", "SELECT 10", "", ""},
   };
   auto loaded = db::load_migrations(files);
   REQUIRE(loaded.ok());
@@ -37,9 +37,9 @@ TEST_CASE("db migrations: loaded in version order, duplicates refused") {
   CHECK((*loaded)[2].name == "0010_c.sql");
   CHECK((*loaded)[2].sql == "SELECT 10");
 
-  files.push_back({"01_x.sql", "", "", "", ""});
+  files.push_back({"01_x.sql", "", "", "", "", ""});
   CHECK_FALSE(db::load_migrations(files).ok());
-  files.back() = {"0002_again.sql", "", "", "", ""};
+  files.back() = {"0002_again.sql", "", "", "", "", ""};
   auto dup = db::load_migrations(files);
   REQUIRE_FALSE(dup.ok());
   CHECK(dup.error().message.find("same version") != std::string::npos);
