@@ -51,24 +51,32 @@ std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std:
   return pairs;
 }
 
-std::optional<int> parse_limit(std::string_view query) {
+std::optional<int> parse_count_param(std::string_view query, std::string_view name, int fallback, int max) {
   const auto pairs = parse_query(query);
   if (!pairs) return std::nullopt;
   std::optional<std::string> raw;
-  for (const auto& [name, value] : *pairs) {
-    if (name != "limit") continue;
+  for (const auto& [key, value] : *pairs) {
+    if (key != name) continue;
     if (raw) return std::nullopt;  // given twice: ambiguous
     raw = value;
   }
-  if (!raw) return kDefaultLimit;
-  if (raw->empty() || raw->size() > 3) return std::nullopt;
+  if (!raw) return fallback;
+  if (raw->empty() || raw->size() > 9) return std::nullopt;
   int n = 0;
   for (char c : *raw) {
     if (c < '0' || c > '9') return std::nullopt;
     n = n * 10 + (c - '0');
   }
-  if (n < 1 || n > kMaxLimit) return std::nullopt;
+  if (n < 1 || n > max) return std::nullopt;
   return n;
+}
+
+std::optional<int> parse_limit(std::string_view query) {
+  return parse_count_param(query, "limit", kDefaultLimit, kMaxLimit);
+}
+
+std::optional<int> parse_top(std::string_view query) {
+  return parse_count_param(query, "top", kDefaultTopWords, kMaxTopWords);
 }
 
 }  // namespace htut::http

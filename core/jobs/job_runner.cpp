@@ -7,6 +7,10 @@
 namespace htut::jobs {
 namespace {
 
+// How many of a document's top words its row keeps (the interface: 1000; the
+// API and the cloud page pick their top N from these).
+constexpr std::size_t kStoredTopWords = 1000;
+
 Outcome finish(Outcome o, Settle settle, std::string result, std::string error = {}) {
   o.settle = settle;
   o.result = std::move(result);
@@ -27,7 +31,7 @@ Result<wordcount::CountResult> count_object(storage::Storage& storage, const std
   });
   if (!got) return got.error();
   counter.finish();
-  return counter.result(wordcount::kDefaultTop);
+  return counter.result(kStoredTopWords);
 }
 
 }  // namespace

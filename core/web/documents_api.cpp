@@ -22,7 +22,10 @@ awaitable<Result<std::optional<db::Document>>> App::find_newest(std::string slug
 }
 
 awaitable<Reply> App::document_json(Exchange& ex, std::string slug) {
-  DocumentCache* cache = services_.status_hub ? &services_.status_hub->cache() : nullptr;
+  auto top = ::htut::http::parse_top(ex.query());
+  if (!top) co_return api_error(ex, http::status::bad_request, "top must be a whole number from 1 to 1000");
+  // The cache holds the default answer (top 100) only; other sizes are read from the database.
+  DocumentCache* cache = services_.status_hub && *top == ::htut::http::kDefaultTopWords ? &services_.status_hub->cache() : nullptr;
   if (cache) {
     if (auto hit = cache->find(slug)) co_return json_reply(ex, http::status::ok, std::move(*hit));
   }
@@ -30,7 +33,7 @@ awaitable<Reply> App::document_json(Exchange& ex, std::string slug) {
   auto found = co_await find_newest(slug);
   if (!found) co_return api_error(ex, http::status::service_unavailable, found.error().message);
   if (!found->has_value()) co_return api_error(ex, http::status::not_found, "no document with the slug " + slug);
-  std::string body = boost::json::serialize(web::document_json(**found));
+  std::string body = boost::json::serialize(web::document_json(**found, static_cast<std::size_t>(*top)));
   // Finished documents never change again until a newer upload (which notifies).
   if (cache && ((*found)->status == "done" || (*found)->status == "failed")) cache->store(slug, body, version);
   co_return json_reply(ex, http::status::ok, std::move(body));

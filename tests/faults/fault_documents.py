@@ -37,10 +37,10 @@ _expected = {}
 
 
 def expected_count(data):
-    """`htut count --top 100` of `data` (what the worker must store), memoised by content."""
+    """`htut count --top 1000` of `data` (what the worker must store: its top 1000 words), memoised by content."""
     digest = hashlib.sha256(data).hexdigest()
     if digest not in _expected:
-        done = run_htut("count", "-", "--top", "100", input=data, timeout=120)
+        done = run_htut("count", "-", "--top", "1000", input=data, timeout=120)
         if done.returncode != 0:
             raise AssertionError(f"htut count failed: {done.stderr.decode(errors='replace')}")
         _expected[digest] = json.loads(done.stdout)

@@ -116,7 +116,7 @@ class Worker(unittest.TestCase):
         return json.dumps({"document_slug": slug, "time_uploaded": time_uploaded, "s3_key": key}).encode()
 
     def assert_counted_like_htut_count(self, slug, path):
-        expected = run_htut("count", path, "--top", "100")
+        expected = run_htut("count", path, "--top", "1000")  # the row keeps the top 1000
         self.assertEqual(expected.returncode, 0, expected.stderr)
         expected = json.loads(expected.stdout, object_pairs_hook=lambda pairs: pairs)
         row = dict(self.row(slug))
