@@ -8,7 +8,7 @@ files from embed/node_modules, sends the same Content-Security-Policy, and fakes
   GET  /                                  index page (flash shown once after an upload)
   POST /                                  the upload form: 303 to / or the form again with an error
   GET  /api/documents?limit=N             newest first
-  GET  /api/documents/{slug}              document JSON; 404 {"error": ...}
+  GET  /api/documents/{slug}?top=N        document JSON (top N words, 1-1000, default 100); 404 {"error": ...}
   GET  /api/documents/{slug}/events       text/event-stream, ends after done/failed
   GET  /wordcloud/{slug}                  the word-cloud page, 404 page for unknown slugs
   GET  /documents/{slug}/file             the uploaded bytes
@@ -53,7 +53,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 CONTENT_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".svg": "image/svg+xml", ".html": "text/html; charset=utf-8", ".png": "image/png"}
 MAX_UPLOAD_BYTES = 1024 * 1024
-TOP_WORDS = 100
+TOP_WORDS = 1000  # like the worker: the API picks ?top= (default 100) from these
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 SAMPLE_WORDS = (
@@ -122,7 +122,7 @@ class Store:
         with self.lock:
             return list(reversed(self.docs))[:limit]
 
-    def public(self, doc):
+    def public(self, doc, top=100):
         first = doc["_first_seen"]
         finished = first is not None and time.monotonic() - first >= self.pending_seconds
         status = ("failed" if doc["_fail"] else "done") if finished else "pending"
@@ -134,7 +134,7 @@ class Store:
                 "error": doc["_fail"] if status == "failed" else None,
                 "total_words": doc["_total"] if done else None,
                 "distinct_words": doc["_distinct"] if done else None,
-                "word_counts": doc["_counts"] if done else None}
+                "word_counts": dict(list(doc["_counts"].items())[:top]) if done else None}
 
 
 class Templates:
@@ -230,7 +230,12 @@ class Handler(BaseHTTPRequestHandler):
             doc = store.find(match.group(1))
             if doc is None:
                 return self.send_json(404, {"error": "no document called %s" % match.group(1)})
-            return self.get_events(doc) if match.group(2) else self.send_json(200, store.public(doc))
+            if match.group(2):
+                return self.get_events(doc)
+            top = parse_qs(url.query).get("top", ["100"])
+            if len(top) != 1 or not top[0].isdigit() or not 1 <= int(top[0]) <= 1000:
+                return self.send_json(400, {"error": "top must be a whole number from 1 to 1000"})
+            return self.send_json(200, store.public(doc, int(top[0])))
         match = re.fullmatch(r"/wordcloud/([^/]+)", path)
         if match:
             doc = store.find(match.group(1))
