@@ -17,6 +17,7 @@
 //   copy         "Copy link" puts the page's URL on the clipboard
 //   a11y         every control is labelled; Tab reaches a word of the cloud
 //   drawn        prints {"words": [...], "rotations": [...]} of the default cloud (for the caller)
+//   header       prints {"h1", "title", "meta", "rawCf"} once drawn: the name as the page shows it
 // Also fails on console errors, uncaught exceptions and CSP violations. Exit 0 = pass, 1 = fail.
 'use strict';
 
@@ -294,6 +295,15 @@ const scenarios = {
     const second = await page.evaluate(() => document.activeElement.textContent);
     check(first !== second && await page.evaluate(() => Boolean(document.activeElement.closest('#cloud'))), 'ArrowRight did not move to the next word');
     process.stdout.write('ok: controls labelled and named as their URL parameters; Tab reaches the cloud, arrows move\n');
+  },
+
+  async header(page) {
+    await open(page, '');
+    process.stdout.write(JSON.stringify(await page.evaluate(() => ({
+      h1: document.getElementById('doc-name').textContent, title: document.title,
+      meta: document.getElementById('doc-meta').textContent,
+      rawCf: /\p{Cf}/u.test(document.body.innerText + document.title),
+    }))) + '\n');
   },
 
   async drawn(page) {
