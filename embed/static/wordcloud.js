@@ -395,7 +395,7 @@
     if (stopLayout) stopLayout();
     document.body.dataset.cloudDone = 'false';
     const words = P.pickWords(ranked, settings);
-    const query = P.toQuery(settings);
+    let query = P.toQuery(settings);
     renderTable(words);
     renderExcluded();
     if (words.length === 0) {
@@ -415,6 +415,7 @@
     const seed = P.layoutSeed(slug, settings);
     const result = await layoutAll(words, seed, id);
     if (!result) return; // a newer drawing took over
+    query = P.toQuery(settings); // the palette may have changed meanwhile (it does not restart the layout)
     drawn = { words, placed: result.placed, seed, query };
     renderSvg(result, words.length);
     $('cloud').removeAttribute('aria-busy');
@@ -480,9 +481,11 @@
     syncForm();
     updateUrl();
     if (!ranked) return;
-    const onlyColours = drawn && drawn.placed.length && P.layoutSeed(slug, before) === P.layoutSeed(slug, settings) &&
-      P.toQuery({ ...before, palette: 'bold' }) === P.toQuery({ ...settings, palette: 'bold' });
-    if (onlyColours && !stopLayout) {
+    // The same words in the same places: a drawing under way picks up the palette when it
+    // renders; one on screen is only recoloured.
+    const sameLayout = P.toQuery({ ...before, palette: 'bold' }) === P.toQuery({ ...settings, palette: 'bold' });
+    if (sameLayout && stopLayout) return;
+    if (sameLayout && drawn && drawn.placed.length) {
       recolour();
       if (announceText) announce(announceText);
       return;
