@@ -103,6 +103,8 @@ const scenarios = {
     check((await words(page)).length === 10 && search(page) === '?words=10', '?words=3 is not clamped to 10');
     await open(page, '?words=lots&palette=nope&font=&exclude=', '');
     check((await words(page)).length === 100 && search(page) === '', 'junk values do not fall back to the defaults: ' + page.url());
+    await open(page, '?words=%zz&palette=%E0%A4&orientation=%00', ''); // broken escapes, bad UTF-8, NUL
+    check((await words(page)).length === 100 && search(page) === '', 'broken escapes do not fall back to the defaults: ' + page.url());
     process.stdout.write('ok: out-of-range values are clamped, junk falls back to the defaults, the URL follows\n');
     await page.fill('#ctl-words', '50');
     await page.press('#ctl-words', 'Enter');
