@@ -191,6 +191,32 @@
     return UPRIGHT.test(text);
   }
 
+  // The language a word is most likely in, for its lang attribute: screen readers pick the voice
+  // by it, and browsers the CJK glyph forms (Japanese kanji differ from Chinese hanzi in detail).
+  // Han alone cannot tell Chinese from Japanese: the document's kana decide (documentLanguage).
+  const SCRIPT_LANGS = [
+    [/[\p{Script=Hiragana}\p{Script=Katakana}]/u, 'ja'], [/\p{Script=Hangul}/u, 'ko'], [/\p{Script=Thai}/u, 'th'],
+    [/\p{Script=Lao}/u, 'lo'], [/\p{Script=Khmer}/u, 'km'], [/\p{Script=Myanmar}/u, 'my'], [/\p{Script=Tibetan}/u, 'bo'],
+  ];
+  const HAN = /[\p{Script=Han}\p{Script=Bopomofo}]/u;
+
+  // texts: the document's words -> 'ja' when any holds kana, else 'zh' when any holds Han, else ''.
+  function documentLanguage(texts) {
+    let han = false;
+    for (const text of texts) {
+      if (SCRIPT_LANGS[0][0].test(text)) return 'ja';
+      han = han || HAN.test(text);
+    }
+    return han ? 'zh' : '';
+  }
+
+  // '' when the word's script says nothing (Latin, Cyrillic…: the page's language stands).
+  function wordLanguage(text, documentLang) {
+    for (const [pattern, lang] of SCRIPT_LANGS) if (pattern.test(text)) return lang;
+    if (HAN.test(text)) return documentLang === 'ja' ? 'ja' : 'zh';
+    return '';
+  }
+
   // One call of random() per word whatever the outcome, so one word's script never shifts the others.
   function rotation(orientation, random, text) {
     const r = random();
@@ -223,6 +249,6 @@
   return {
     WORDS_MIN, WORDS_MAX, WORDS_DEFAULT, FETCH_TOP, DEFAULTS, PALETTES, ORIENTATIONS, FONTS,
     parse, normalize, toQuery, hashString, mulberry32, layoutSeed, pickWords, keepsUpright, rotation, colour,
-    fontStack, revealFormatCharacters,
+    fontStack, revealFormatCharacters, documentLanguage, wordLanguage,
   };
 });

@@ -27,6 +27,7 @@
 
   let current = null; // the newest document JSON seen
   let ranked = null; // the document's top words, [{text, count}], once the count is done
+  let documentLang = ''; // 'ja' or 'zh' when the words say so (cloud_params.js, documentLanguage)
   let settings = P.parse(location.search);
   let drawn = null; // {words, placed, seed, query} of the cloud on screen
   let drawId = 0; // bumped by every new drawing; an older one stops when it sees the change
@@ -205,6 +206,7 @@
       }
     }
     ranked = wordList(full);
+    documentLang = P.documentLanguage(ranked.map((w) => w.text));
     renderStats(full, 0);
     initControls();
     await drawCloud({ announceText: '' });
@@ -320,6 +322,7 @@
       .attr('fill', (d) => P.colour(settings.palette, isDark(), d.position, count))
       .attr('data-count', (d) => d.count)
       .attr('data-word', (d) => d.text)
+      .attr('lang', (d) => P.wordLanguage(d.text, documentLang) || null)
       .attr('tabindex', (d, i) => (i === 0 ? 0 : -1))
       .attr('role', 'button')
       .attr('aria-label', (d) => wordLabel(d) + '. Press Enter to leave it out.')
@@ -353,6 +356,7 @@
         const td = document.createElement('td');
         td.textContent = value;
         if (c !== 1) td.className = 'num';
+        else if (P.wordLanguage(w.text, documentLang)) td.lang = P.wordLanguage(w.text, documentLang);
         tr.appendChild(td);
       });
       const action = document.createElement('td');

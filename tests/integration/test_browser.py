@@ -145,7 +145,7 @@ class BrowserFlow(unittest.TestCase):
     # -- words in every language (issue 18) ----------------------------------------------
     def test_chinese_document_draws_its_top_words(self):
         """The cloud draws exactly the top words the API reports (under v1 rules clauses, under v2
-        words), each upright: Chinese is not turned on its side."""
+        words), each upright (Chinese is not turned on its side) and marked lang="zh"."""
         doc = self.counted("chinese-sample", top=100)
         expected = list(doc["word_counts"])
         self.assertTrue(expected)
@@ -154,6 +154,7 @@ class BrowserFlow(unittest.TestCase):
         drawn = json.loads(out.strip().splitlines()[-2])
         self.assertEqual(sorted(drawn["words"]), sorted(expected))
         self.assertEqual(set(drawn["rotations"]), {0})
+        self.assertEqual(set(drawn["langs"]), {"zh"})  # Han without kana: Chinese glyphs and voice
 
     def test_format_characters_in_names_are_shown_escaped(self):
         name = "Report \u202eexe\u200b.txt"

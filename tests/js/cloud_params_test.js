@@ -143,6 +143,22 @@ test('rotation: CJK, Thai and the like stay upright; one random() call per word'
   for (let i = 0; i < 200; i += 1) assert.ok([-45, -30, 0, 30, 45].includes(P.rotation('angled', random, 'x')));
 });
 
+test('languages: kana make a document Japanese, Han alone Chinese; each word by its script', () => {
+  assert.strictEqual(P.documentLanguage(['whale', '图书', '城市']), 'zh');
+  assert.strictEqual(P.documentLanguage(['東京', 'ひらがな', 'whale']), 'ja');
+  assert.strictEqual(P.documentLanguage(['whale', 'москва', 'ภาษา']), '');
+  assert.strictEqual(P.wordLanguage('東京', 'ja'), 'ja');
+  assert.strictEqual(P.wordLanguage('東京', 'zh'), 'zh');
+  assert.strictEqual(P.wordLanguage('東京', ''), 'zh');
+  assert.strictEqual(P.wordLanguage('カタカナ', 'zh'), 'ja');
+  assert.strictEqual(P.wordLanguage('한국어', ''), 'ko');
+  assert.strictEqual(P.wordLanguage('ภาษา', ''), 'th');
+  assert.strictEqual(P.wordLanguage('ພາສາ', ''), 'lo');
+  assert.strictEqual(P.wordLanguage('ខ្មែរ', ''), 'km');
+  assert.strictEqual(P.wordLanguage('whale', 'ja'), '');
+  assert.strictEqual(P.wordLanguage('москва', ''), '');
+});
+
 test('colour: by rank cycles, by size is a gradient from the first colour; unknown palette is the default', () => {
   const bold = P.PALETTES.bold.light;
   assert.strictEqual(P.colour('bold', false, 0, 100), bold[0]);

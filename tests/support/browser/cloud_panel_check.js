@@ -16,7 +16,7 @@
 //                with their colours and font, the PNG is twice the SVG's size
 //   copy         "Copy link" puts the page's URL on the clipboard
 //   a11y         every control is labelled; Tab reaches a word of the cloud
-//   drawn        prints {"words": [...], "rotations": [...]} of the default cloud (for the caller)
+//   drawn        prints {"words": [...], "langs": [...], "rotations": [...]} of the default cloud (for the caller)
 //   header       prints {"h1", "title", "meta", "rawCf"} once drawn: the name as the page shows it
 // Also fails on console errors, uncaught exceptions and CSP violations. Exit 0 = pass, 1 = fail.
 'use strict';
@@ -311,7 +311,8 @@ const scenarios = {
   async drawn(page) {
     await open(page, '');
     const list = await texts(page);
-    process.stdout.write(JSON.stringify({ words: list.map((t) => t.text),
+    const langs = await page.$$eval('#cloud svg text', (nodes) => nodes.map((n) => n.getAttribute('lang') || ''));
+    process.stdout.write(JSON.stringify({ words: list.map((t) => t.text), langs,
       rotations: list.map((t) => Number((t.transform.match(/rotate\((-?[\d.]+)\)/) || [])[1])) }) + '\n');
   },
 };
