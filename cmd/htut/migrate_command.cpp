@@ -37,7 +37,8 @@ Status upgrade_broker(const config::Config& cfg) {
     if (auto marked = documents.mark_published(job->document_slug, job->time_uploaded); !marked) {
       ++unmatched;  // no such row (the worker dead-letters the job), or the database failed: the outbox may republish
       if (marked.error().kind != Error::Kind::not_found)
-        log::warn("could not mark a moved job published", {{"slug", job->document_slug}, {"error", marked.error().message}});
+        log::warn("could not mark a moved job published",
+                  {{"slug", job->document_slug}, {"error", marked.error().message}});
     }
   };
   auto report = queue::upgrade_topology(cfg.amqp_url, {}, on_job);

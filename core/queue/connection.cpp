@@ -104,13 +104,16 @@ Result<Connection> Connection::open(const AmqpUrl& url, const ConnectOptions& op
 }
 
 Connection::Connection(Connection&& other) noexcept
-    : state_(std::exchange(other.state_, nullptr)), where_(std::move(other.where_)) {}
+    : state_(std::exchange(other.state_, nullptr)),
+      where_(std::move(other.where_)),
+      log_refusals_(other.log_refusals_) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     destroy();
     state_ = std::exchange(other.state_, nullptr);
     where_ = std::move(other.where_);
+    log_refusals_ = other.log_refusals_;
   }
   return *this;
 }
@@ -147,7 +150,8 @@ Error Connection::from_reply(std::string_view what, const amqp_rpc_reply_t& repl
     static std::atomic<std::int64_t> last_logged{-1};
     auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch());
     std::int64_t previous = last_logged.load();
-    if ((previous < 0 || now.count() - previous >= 60) && last_logged.compare_exchange_strong(previous, now.count()))
+    if (log_refusals_ && (previous < 0 || now.count() - previous >= 60) &&
+        last_logged.compare_exchange_strong(previous, now.count()))
       log::error("broker refuses htut's queue declaration", {{"error", message}});
   }
   return make_error(Error::Kind::conflict, message);
@@ -199,7 +203,8 @@ Result<std::optional<Connection::Got>> Connection::get(std::string_view queue) {
   reply = amqp_read_message(state_, kChannel, &message, 0);
   if (reply.reply_type != AMQP_RESPONSE_NORMAL) return from_reply(what, reply);
   got.body = text_of(message.body);
-  if (message.properties._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) got.content_type = text_of(message.properties.content_type);
+  if (message.properties._flags & AMQP_BASIC_CONTENT_TYPE_FLAG)
+    got.content_type = text_of(message.properties.content_type);
   amqp_destroy_message(&message);
   release_buffers();
   return std::optional<Got>(std::move(got));

@@ -86,6 +86,8 @@ class Connection {
   // also logged at error level (at most once a minute per process), because
   // it never heals by itself.
   Error from_reply(std::string_view what, const amqp_rpc_reply_t& reply) const;
+  // For the one caller that expects refusals and handles them (queue/upgrade.cpp): no error line.
+  void expect_refusals() { log_refusals_ = false; }
   const std::string& where() const { return where_; }
 
  private:
@@ -94,6 +96,7 @@ class Connection {
 
   amqp_connection_state_t state_ = nullptr;
   std::string where_;
+  bool log_refusals_ = true;
 };
 
 // Text for a reply (library status, or the broker's close code and text).

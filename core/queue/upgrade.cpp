@@ -24,6 +24,7 @@ Result<Channel> open_channel(const AmqpUrl& url, const ConnectOptions& options) 
   auto opened = Connection::open(url, options);
   if (!opened) return opened.error();
   Channel channel{std::move(opened).value()};
+  channel.conn.expect_refusals();  // a refused countwords is what this module handles
   if (auto s = channel.conn.confirm_select(); !s) return s.error();
   return channel;
 }

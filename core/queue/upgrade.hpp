@@ -29,9 +29,9 @@ namespace htut::queue {
 inline constexpr const char* kHoldingQueue = "countwords.upgrading";
 
 struct UpgradeReport {
-  bool replaced = false;          // countwords had other properties and was replaced
-  std::uint64_t moved_out = 0;    // jobs moved from the old countwords to the holding queue
-  std::uint64_t moved_back = 0;   // jobs moved from the holding queue into countwords
+  bool replaced = false;         // countwords had other properties and was replaced
+  std::uint64_t moved_out = 0;   // jobs moved from the old countwords to the holding queue
+  std::uint64_t moved_back = 0;  // jobs moved from the holding queue into countwords
 };
 
 // `on_job(body)` runs for each job placed into countwords, once the broker

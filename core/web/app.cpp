@@ -89,8 +89,10 @@ awaitable<Reply> App::route(Exchange& ex) {
     co_return co_await document_json(ex, std::move(*decoded));
   }
   if (auto rest = after_prefix(path, "/wordcloud/"); rest && get) {
-    auto decoded = slug_of(*rest);
-    co_return co_await wordcloud_page(ex, decoded ? std::move(*decoded) : std::string(*rest));
+    // No ?: inside the co_await: GCC 12 destroys such a temporary twice in a coroutine.
+    std::string slug(*rest);
+    if (auto decoded = slug_of(*rest)) slug = std::move(*decoded);
+    co_return co_await wordcloud_page(ex, std::move(slug));
   }
   if (auto rest = after_prefix(path, "/documents/"); rest && get) {
     std::string_view r = *rest;
