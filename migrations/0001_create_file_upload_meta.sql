@@ -22,15 +22,18 @@ CREATE TABLE IF NOT EXISTS file_upload_meta (
 );
 
 -- The seed's table has no CHECK on the slug, and its slugify had no length
--- limit (an all-punctuation name even gave ''): new rows are checked, the
--- seed's rows are kept as they are (NOT VALID).
+-- limit (an all-punctuation name even gave ''). The check is added when the
+-- seed's rows pass it; otherwise it is left out rather than make those rows
+-- impossible to update (htut's own slugs are 1 to 80 characters anyway).
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_constraint
                  WHERE conrelid = 'file_upload_meta'::regclass
-                   AND conname = 'file_upload_meta_document_slug_check') THEN
+                   AND conname = 'file_upload_meta_document_slug_check')
+     AND NOT EXISTS (SELECT 1 FROM file_upload_meta
+                     WHERE char_length(document_slug) NOT BETWEEN 1 AND 200) THEN
     ALTER TABLE file_upload_meta ADD CONSTRAINT file_upload_meta_document_slug_check
-      CHECK (char_length(document_slug) BETWEEN 1 AND 200) NOT VALID;
+      CHECK (char_length(document_slug) BETWEEN 1 AND 200);
   END IF;
 END
 $$;
@@ -69,6 +72,12 @@ UPDATE file_upload_meta
 SET status = 'failed', error = 'test record from /test_connection: it has no file'
 WHERE status = 'pending' AND word_counts IS NULL
   AND document_slug = 'fake_document' AND s3_key = 'files/does_not_exist.txt';
+
+-- A job must name its document: a seed row with an empty slug cannot be counted.
+UPDATE file_upload_meta
+SET status = 'failed',
+    error = 'the tutorial app gave this document an empty slug (its name has no letters or digits), so it cannot be counted or linked; upload it again'
+WHERE status = 'pending' AND document_slug = '';
 
 -- The other seed rows stay `pending` with published_at NULL: the worker's
 -- outbox publishes their jobs, except those whose job `htut migrate` moved

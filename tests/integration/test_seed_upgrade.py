@@ -296,6 +296,32 @@ class SeedUpgrade(unittest.TestCase):
         wait_until(lambda: health()[0] == 200, 30, "/healthz to answer 200 after migrate")
         worker.wait_for_log("queue consumer connected", timeout=30)
 
+    def test_slugs_htut_would_not_make_are_kept_and_linked(self):
+        seed = SeedDeployment(self.tmp)
+        # The seed's slugify: no length limit, upper case from NFKD ('\u3381' -> 'nA'), ':' kept, '' for '!!!'.
+        long_slug = "na:" + "x" * 250
+        seed.add_row("\u3381:" + "x" * 250, long_slug, "2013-07-01 00:00:00+00", sample_text(500, 5))
+        seed.add_row("!!!", "", "2013-07-02 00:00:00+00", sample_text(10, 6))
+        self.assert_migrated(seed.migrate())
+        self.assertEqual(psql(seed.db, "SELECT count(*) FROM file_upload_meta"), "6")
+        empty = seed.row("")
+        self.assertEqual(empty["status"], "failed")
+        self.assertIn("empty slug", empty["error"])
+        self.assertEqual(seed.row(long_slug)["status"], "pending")
+        port = free_port()
+        env = app_env(port, seed.db)
+        self.start("worker", env)
+        web = self.start("web", env)
+        web.wait_for_port(port)
+        wait_until(lambda: seed.row(long_slug)["status"] == "done", 60, "the long-slug document counted")
+        self.assert_counted_like_htut_count(seed, long_slug)
+        for path in (long_slug, urllib.parse.quote(long_slug, safe="")):
+            status, _, body = http("GET", f"http://127.0.0.1:{port}/api/documents/{path}")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["status"], "done")
+            status, _, _ = http("GET", f"http://127.0.0.1:{port}/wordcloud/{path}")
+            self.assertEqual(status, 200)
+
     def test_htut_database_migrates_with_the_broker_twice(self):
         db = new_database()
         env = {"DATABASE_URL": db, "CLOUDAMQP_URL": require_env("HTUT_TEST_AMQP_URL")}
