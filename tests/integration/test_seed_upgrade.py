@@ -179,7 +179,14 @@ class SeedUpgrade(unittest.TestCase):
         self.assertEqual(fake["status"], "failed")
         self.assertIn("test record", fake["error"])
 
-    def run_roles_and_check(self, seed):
+    def assert_cloud_drawn(self, base, slug, words):
+        """Headless Chromium draws the cloud of `slug` with every one of `words` (tests/support/browser)."""
+        script = os.path.join(require_env("HTUT_SOURCE_DIR"), "tests", "support", "browser", "wordcloud_check.js")
+        r = subprocess.run(["node", script, base, slug, json.dumps(words)], capture_output=True, text=True,
+                           timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr + r.stdout)
+
+    def run_roles_and_check(self, seed, browser=False):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         env = app_env(port, seed.db)
@@ -217,6 +224,9 @@ class SeedUpgrade(unittest.TestCase):
         self.assertEqual(seed.row(slug)["word_counts"], dict(ordered(counted.stdout))["word_counts"])
         status, _, body = http("GET", base + "/healthz")
         self.assertEqual(status, 200, body)
+        if browser:  # the old links draw their clouds (the seed's counts; the '+' slug escaped by the page)
+            self.assert_cloud_drawn(base, seed.counted, list(json.loads(SEED_COUNTS)))
+            self.assert_cloud_drawn(base, seed.waiting, [w for w, _ in seed.row(seed.waiting)["word_counts"]][:20])
         # Exactly once: stop the worker; each document had one job, and none waits.
         self.assertEqual(worker.terminate(), 0)
         web.terminate()
@@ -239,7 +249,7 @@ class SeedUpgrade(unittest.TestCase):
         self.assertNotIn("applied migration", out)
         self.assertIn('msg="broker queues are current" replaced=false jobs_moved_out=0 jobs_moved_back=0', out)
         self.assert_adopted(seed)
-        self.run_roles_and_check(seed)
+        self.run_roles_and_check(seed, browser=True)
 
     def test_two_migrates_at_once(self):
         seed = SeedDeployment(self.tmp)
