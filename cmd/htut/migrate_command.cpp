@@ -41,7 +41,9 @@ Status upgrade_broker(const config::Config& cfg) {
                   {{"slug", job->document_slug}, {"error", marked.error().message}});
     }
   };
-  auto report = queue::upgrade_topology(cfg.amqp_url, {}, on_job);
+  queue::ConnectOptions options;
+  options.connection_name = "htut migrate";
+  auto report = queue::upgrade_topology(cfg.amqp_url, options, on_job);
   if (!report) return report.error();
   log::info(report->replaced ? "broker queues replaced as htut declares them" : "broker queues are current",
             {{"replaced", report->replaced},
@@ -57,7 +59,11 @@ int migrate_main(const Args& args) {
   if (!no_arguments("migrate", args)) return 2;
   // The broker is optional for migrate: brought up to date when configured.
   config::Needs needs = config::needs_for_role("migrate");
-  needs.amqp = std::getenv("CLOUDAMQP_URL") != nullptr || std::getenv("AMQP_URL") != nullptr;
+  auto is_set = [](const char* name) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0';  // empty counts as unset, as everywhere in config
+  };
+  needs.amqp = is_set("CLOUDAMQP_URL") || is_set("AMQP_URL");
   config::Config cfg;
   try {
     cfg = config::load(needs);

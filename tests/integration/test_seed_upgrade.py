@@ -278,6 +278,34 @@ class SeedUpgrade(unittest.TestCase):
         self.assertEqual(sorted(json.loads(b)["document_slug"] for b in drain("countwords")), ["c++-notes", "lost-job"])
         self.assertEqual(drain("countwords.upgrading"), [])  # deleted: amqp-get fails on a missing queue too
 
+    def test_run_interrupted_after_deleting_the_old_queue_is_finished(self):
+        # The old queue is gone already, its job waits in the holding queue only.
+        seed = SeedDeployment(self.tmp)
+        delete_queue("countwords")
+        amqp("amqp-declare-queue", "-d", "-q", "countwords.upgrading")
+        body = json.dumps({"document_slug": "c++-notes", "time_uploaded": "2013-06-01T12:00:00.123456+00:00",
+                           "s3_key": seed.files["c++-notes"][1]}).encode()
+        publish_as_seed(body, "countwords.upgrading", True)
+        out = self.assert_migrated(seed.migrate())
+        self.assertIn("replaced=false jobs_moved_out=0 jobs_moved_back=1", out)
+        self.assertTrue(seed.row(seed.waiting)["published"])
+        self.assertEqual(drain("countwords"), [body])
+
+    def test_unreachable_broker_fails_the_release_without_the_password(self):
+        seed = SeedDeployment(self.tmp)
+        done = run_htut("migrate", env={"DATABASE_URL": seed.db,
+                                        "CLOUDAMQP_URL": f"amqp://someone:hunter2-secret@127.0.0.1:{free_port()}/"})
+        self.assertEqual(done.returncode, 1)
+        err = done.stderr.decode().strip()
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("broker unavailable", err)
+        self.assertNotIn("hunter2-secret", err + done.stdout.decode())
+        self.assertNotIn("schema is current", done.stdout.decode())
+        # The schema part is done and kept; the next run with the broker back finishes the job.
+        self.assertEqual(seed.row(seed.counted)["status"], "done")
+        self.assert_migrated(seed.migrate())
+        self.assert_adopted(seed)
+
     def test_refused_declaration_is_an_error_and_a_503_until_migrate(self):
         # htut's schema, but the broker still has the seed's queue: the roles
         # cannot declare theirs, and say so (never a silent stall).
