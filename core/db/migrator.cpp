@@ -26,16 +26,20 @@ Status run_in_transaction(Connection& conn, const Migration& m) {
   return ok_status();
 }
 
-// Releases the advisory lock however migrate() returns (it would also go
-// away with the session, but the caller may keep the connection).
-struct AdvisoryUnlock {
-  Connection& conn;
-  ~AdvisoryUnlock() {
-    if (conn.alive()) (void)conn.exec("SELECT pg_advisory_unlock($1)", {std::to_string(migration_lock_key)});
-  }
-};
-
 }  // namespace
+
+Result<MigrationLock> MigrationLock::acquire(Connection& conn) {
+  if (auto locked = conn.exec("SELECT pg_advisory_lock($1)", {std::to_string(migration_lock_key)}); !locked)
+    return locked.error();
+  return MigrationLock(conn);
+}
+
+// Releases the lock however the holder returns (it would also go away with
+// the session, but the caller may keep the connection).
+MigrationLock::~MigrationLock() {
+  if (conn_ != nullptr && conn_->alive())
+    (void)conn_->exec("SELECT pg_advisory_unlock($1)", {std::to_string(migration_lock_key)});
+}
 
 Result<int> migration_version(std::string_view name) {
   auto bad = [&] {
@@ -78,9 +82,8 @@ Result<std::vector<Migration>> load_migrations(std::span<const EmbeddedFile> fil
 Result<MigrationRun> migrate(Connection& conn, const std::vector<Migration>& migrations,
                              const std::function<void(const Migration&, std::chrono::milliseconds)>& on_applied) {
   // Session-level lock: held across the per-migration transactions below.
-  if (auto locked = conn.exec("SELECT pg_advisory_lock($1)", {std::to_string(migration_lock_key)}); !locked)
-    return locked.error();
-  AdvisoryUnlock unlock{conn};
+  auto lock = MigrationLock::acquire(conn);
+  if (!lock) return lock.error();
 
   auto created = conn.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/embedded.hpp"
@@ -32,6 +33,24 @@ Result<std::vector<Migration>> load_migrations(std::span<const EmbeddedFile> fil
 
 // The advisory lock key ("htut" in ASCII) shared by every migrate run.
 inline constexpr long long migration_lock_key = 0x68747574;
+
+// Holds the migration lock (a session-level advisory lock on `conn`) until
+// destroyed. Re-entrant: migrate() takes it again inside, so a caller can
+// keep other release steps (htut migrate's broker upgrade) in the same
+// critical section. Waits as long as another run holds it.
+class MigrationLock {
+ public:
+  static Result<MigrationLock> acquire(Connection& conn);
+  MigrationLock(MigrationLock&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
+  MigrationLock& operator=(MigrationLock&&) = delete;
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+  ~MigrationLock();
+
+ private:
+  explicit MigrationLock(Connection& conn) : conn_(&conn) {}
+  Connection* conn_;
+};
 
 struct MigrationRun {
   std::vector<Migration> applied;  // what this run applied, in order

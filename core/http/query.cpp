@@ -13,11 +13,11 @@ int hex_value(char c) {
   return -1;
 }
 
-std::optional<std::string> form_decode(std::string_view s) {
+std::optional<std::string> decode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
+    if (s[i] == '+' && plus_is_space) {
       out += ' ';
     } else if (s[i] == '%') {
       if (i + 2 >= s.size()) return std::nullopt;
@@ -32,7 +32,11 @@ std::optional<std::string> form_decode(std::string_view s) {
   return out;
 }
 
+std::optional<std::string> form_decode(std::string_view s) { return decode(s, true); }
+
 }  // namespace
+
+std::optional<std::string> percent_decode(std::string_view segment) { return decode(segment, false); }
 
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query) {
   if (!query.empty() && query.front() == '?') query.remove_prefix(1);

@@ -12,6 +12,10 @@ namespace htut::http {
 // a leading '?' is skipped. nullopt on a malformed %-escape.
 std::optional<std::vector<std::pair<std::string, std::string>>> parse_query(std::string_view query);
 
+// A URL path segment with its %-escapes decoded ('+' stays '+'); nullopt on
+// a malformed %-escape.
+std::optional<std::string> percent_decode(std::string_view segment);
+
 // `limit` of GET /api/documents: absent -> 20; a decimal 1..100 -> it;
 // anything else (empty, signs, junk, 0, 101, given twice, bad query) -> nullopt (400).
 std::optional<int> parse_limit(std::string_view query);

@@ -52,4 +52,11 @@ std::string document_slug(std::string_view name, std::string_view uuid_hex) {
   return slug;
 }
 
+bool plausible_slug(std::string_view s) {
+  if (s.empty() || s.size() > kMaxLinkedSlugLength) return false;
+  for (char c : s)
+    if (c < 0x21 || c > 0x7e || c == '/') return false;
+  return true;
+}
+
 }  // namespace htut::http

@@ -4,8 +4,10 @@
 #include <amqp_tcp_socket.h>
 #include <sys/time.h>
 
+#include <atomic>
 #include <utility>
 
+#include "log/log.hpp"
 #include "queue/topology.hpp"
 
 namespace htut::queue {
@@ -102,13 +104,16 @@ Result<Connection> Connection::open(const AmqpUrl& url, const ConnectOptions& op
 }
 
 Connection::Connection(Connection&& other) noexcept
-    : state_(std::exchange(other.state_, nullptr)), where_(std::move(other.where_)) {}
+    : state_(std::exchange(other.state_, nullptr)),
+      where_(std::move(other.where_)),
+      log_refusals_(other.log_refusals_) {}
 
 Connection& Connection::operator=(Connection&& other) noexcept {
   if (this != &other) {
     destroy();
     state_ = std::exchange(other.state_, nullptr);
     where_ = std::move(other.where_);
+    log_refusals_ = other.log_refusals_;
   }
   return *this;
 }
@@ -130,7 +135,26 @@ Error Connection::unavailable(std::string_view what, std::string_view detail) co
 }
 
 Error Connection::from_reply(std::string_view what, const amqp_rpc_reply_t& reply) const {
-  return unavailable(what, describe_reply(reply));
+  if (reply.reply_type != AMQP_RESPONSE_SERVER_EXCEPTION || reply.reply.id != AMQP_CHANNEL_CLOSE_METHOD)
+    return unavailable(what, describe_reply(reply));
+  const auto* close = static_cast<const amqp_channel_close_t*>(reply.reply.decoded);
+  if (close->reply_code != AMQP_PRECONDITION_FAILED) return unavailable(what, describe_reply(reply));
+  std::string text = text_of(close->reply_text);
+  std::string message = "broker refused: " + std::string(what) + " (" + where_ + "): 406 " + text;
+  // "inequivalent arg 'durable' for queue 'countwords' ...": a queue declared
+  // by someone else with other properties. It stays refused until replaced.
+  if (text.find("inequivalent") != std::string::npos) {
+    message +=
+        ". The queue exists with other properties (left by the heroku-tut app or another htut version?): run "
+        "`htut migrate` with CLOUDAMQP_URL set; it moves the queue's waiting jobs and declares it as htut needs";
+    static std::atomic<std::int64_t> last_logged{-1};
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch());
+    std::int64_t previous = last_logged.load();
+    if (log_refusals_ && (previous < 0 || now.count() - previous >= 60) &&
+        last_logged.compare_exchange_strong(previous, now.count()))
+      log::error("broker refuses htut's queue declaration", {{"error", message}});
+  }
+  return make_error(Error::Kind::conflict, message);
 }
 
 Status Connection::declare_topology() {
@@ -153,11 +177,37 @@ Status Connection::declare_topology() {
   return ok_status();
 }
 
-Status Connection::check_queue(std::string_view queue) {
-  amqp_queue_declare(state_, kChannel, bytes_of(queue), 1, 0, 0, 0, amqp_empty_table);
+Status Connection::declare_durable_queue(std::string_view queue) {
+  amqp_queue_declare(state_, kChannel, bytes_of(queue), 0, 1, 0, 0, amqp_empty_table);
   if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
-    return from_reply("check queue " + std::string(queue), reply);
+    return from_reply("declare queue " + std::string(queue), reply);
   return ok_status();
+}
+
+Result<std::uint32_t> Connection::delete_queue(std::string_view queue, bool if_empty) {
+  auto* deleted = amqp_queue_delete(state_, kChannel, bytes_of(queue), 0, if_empty ? 1 : 0);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL || deleted == nullptr)
+    return from_reply("delete queue " + std::string(queue), reply);
+  return deleted->message_count;
+}
+
+Result<std::optional<Connection::Got>> Connection::get(std::string_view queue) {
+  std::string what = "basic.get from " + std::string(queue);
+  amqp_rpc_reply_t reply = amqp_basic_get(state_, kChannel, bytes_of(queue), 0);
+  if (reply.reply_type != AMQP_RESPONSE_NORMAL) return from_reply(what, reply);
+  if (reply.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return std::optional<Got>();
+  if (reply.reply.id != AMQP_BASIC_GET_OK_METHOD) return unavailable(what, describe_reply(reply));
+  Got got;
+  got.delivery_tag = static_cast<const amqp_basic_get_ok_t*>(reply.reply.decoded)->delivery_tag;
+  amqp_message_t message;
+  reply = amqp_read_message(state_, kChannel, &message, 0);
+  if (reply.reply_type != AMQP_RESPONSE_NORMAL) return from_reply(what, reply);
+  got.body = text_of(message.body);
+  if (message.properties._flags & AMQP_BASIC_CONTENT_TYPE_FLAG)
+    got.content_type = text_of(message.properties.content_type);
+  amqp_destroy_message(&message);
+  release_buffers();
+  return std::optional<Got>(std::move(got));
 }
 
 Status Connection::confirm_select() {
@@ -192,6 +242,51 @@ Status Connection::publish(std::string_view routing_key, std::string_view body, 
                               bytes_of(body));
   if (rc != AMQP_STATUS_OK) return unavailable("publish", amqp_error_string2(rc));
   return ok_status();
+}
+
+Status Connection::wait_confirm(std::uint64_t seq, std::string_view routing_key, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool returned = false;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return unavailable("publish", "no confirm from the broker in time");
+    amqp_frame_t frame;
+    int rc = wait_frame(frame, left);
+    if (rc == AMQP_STATUS_TIMEOUT) continue;  // the loop reports the timeout
+    if (rc != AMQP_STATUS_OK) return unavailable("publish", amqp_error_string2(rc));
+    if (frame.frame_type != AMQP_FRAME_METHOD) continue;
+    switch (frame.payload.method.id) {
+      case AMQP_BASIC_ACK_METHOD: {
+        const auto* ack = static_cast<const amqp_basic_ack_t*>(frame.payload.method.decoded);
+        if (ack->delivery_tag != seq && !(ack->multiple && ack->delivery_tag >= seq)) continue;  // an older one
+        release_buffers();
+        // With mandatory set, basic.return comes before the ack of an unroutable message.
+        if (returned)
+          return unavailable("publish",
+                             "message returned as unroutable: queue " + std::string(routing_key) + " is missing");
+        return ok_status();
+      }
+      case AMQP_BASIC_NACK_METHOD: {
+        const auto* nack = static_cast<const amqp_basic_nack_t*>(frame.payload.method.decoded);
+        if (nack->delivery_tag != seq && !(nack->multiple && nack->delivery_tag >= seq)) continue;
+        return unavailable("publish", "the broker refused the message (basic.nack)");
+      }
+      case AMQP_BASIC_RETURN_METHOD: {
+        amqp_message_t message;
+        auto reply = read_message(frame.channel, message);
+        if (reply.reply_type != AMQP_RESPONSE_NORMAL) return from_reply("publish", reply);
+        amqp_destroy_message(&message);
+        returned = true;
+        continue;
+      }
+      case AMQP_CHANNEL_CLOSE_METHOD:
+      case AMQP_CONNECTION_CLOSE_METHOD:
+        answer_close(frame);
+        return unavailable("publish", describe_close(frame));
+      default:
+        continue;
+    }
+  }
 }
 
 Status Connection::ack(std::uint64_t delivery_tag) {

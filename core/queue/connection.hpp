@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -33,15 +34,32 @@ class Connection {
   ~Connection();
 
   // Declares countwords (with its dead-letter arguments) and countwords.dead. Idempotent.
+  // A queue that exists with other properties is refused by the broker
+  // (406 PRECONDITION_FAILED): that is a `conflict` error (see from_reply),
+  // and the channel is closed, so the connection is done for.
   Status declare_topology();
-  // queue.declare passive: a cheap round trip that also checks the queue exists.
-  Status check_queue(std::string_view queue);
+  // A durable queue without arguments (the holding queue of queue/upgrade.hpp).
+  Status declare_durable_queue(std::string_view queue);
+  // queue.delete; with if_empty, a queue that still holds messages is refused
+  // (`conflict`, the channel is closed). Returns how many messages it held.
+  Result<std::uint32_t> delete_queue(std::string_view queue, bool if_empty);
   Status confirm_select();
   Status qos(std::uint16_t prefetch);
   Status consume(std::string_view queue);
 
   // basic.publish of a persistent message on the default exchange.
   Status publish(std::string_view routing_key, std::string_view body, std::string_view content_type, bool mandatory);
+  // In confirm mode, after publishing the delivery numbered `seq` (1, 2, ...
+  // per connection) with mandatory set: waits up to `timeout` for its
+  // basic.ack. A basic.return (no such queue), basic.nack, a close or the
+  // timeout is an `unavailable` error.
+  Status wait_confirm(std::uint64_t seq, std::string_view routing_key, std::chrono::milliseconds timeout);
+  // basic.get with manual ack: nullopt when the queue is empty.
+  struct Got {
+    std::string body, content_type;
+    std::uint64_t delivery_tag = 0;
+  };
+  Result<std::optional<Got>> get(std::string_view queue);
   Status ack(std::uint64_t delivery_tag);
   Status reject(std::uint64_t delivery_tag, bool requeue);
 
@@ -63,7 +81,13 @@ class Connection {
 
   // "broker unavailable: <what> (<host:port vhost>): <detail>".
   Error unavailable(std::string_view what, std::string_view detail) const;
+  // `unavailable`, except a 406 PRECONDITION_FAILED channel close (a declare
+  // or delete the broker refuses): `conflict`, "broker refused: <what> ...",
+  // also logged at error level (at most once a minute per process), because
+  // it never heals by itself.
   Error from_reply(std::string_view what, const amqp_rpc_reply_t& reply) const;
+  // For the one caller that expects refusals and handles them (queue/upgrade.cpp): no error line.
+  void expect_refusals() { log_refusals_ = false; }
   const std::string& where() const { return where_; }
 
  private:
@@ -72,6 +96,7 @@ class Connection {
 
   amqp_connection_state_t state_ = nullptr;
   std::string where_;
+  bool log_refusals_ = true;
 };
 
 // Text for a reply (library status, or the broker's close code and text).

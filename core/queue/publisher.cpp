@@ -74,47 +74,7 @@ struct Publisher::State {
     Connection& conn = *connection;
     std::uint64_t seq = next_seq++;
     if (auto s = conn.publish(kJobQueue, body, "application/json", true); !s) return s;
-    bool returned = false;
-    for (;;) {
-      auto left = remaining(deadline);
-      if (left.count() == 0) return conn.unavailable("publish", "no confirm from the broker in time");
-      amqp_frame_t frame;
-      int rc = conn.wait_frame(frame, left);
-      if (rc == AMQP_STATUS_TIMEOUT) continue;  // the loop reports the timeout
-      if (rc != AMQP_STATUS_OK) return conn.unavailable("publish", amqp_error_string2(rc));
-      if (frame.frame_type != AMQP_FRAME_METHOD) continue;
-      switch (frame.payload.method.id) {
-        case AMQP_BASIC_ACK_METHOD: {
-          const auto* ack = static_cast<const amqp_basic_ack_t*>(frame.payload.method.decoded);
-          if (ack->delivery_tag != seq && !(ack->multiple && ack->delivery_tag >= seq)) continue;  // an older one
-          conn.release_buffers();
-          // With mandatory set, basic.return comes before the ack of an unroutable message.
-          if (returned)
-            return conn.unavailable("publish",
-                                    std::string("message returned as unroutable: queue ") + kJobQueue + " is missing");
-          return ok_status();
-        }
-        case AMQP_BASIC_NACK_METHOD: {
-          const auto* nack = static_cast<const amqp_basic_nack_t*>(frame.payload.method.decoded);
-          if (nack->delivery_tag != seq && !(nack->multiple && nack->delivery_tag >= seq)) continue;
-          return conn.unavailable("publish", "the broker refused the message (basic.nack)");
-        }
-        case AMQP_BASIC_RETURN_METHOD: {
-          amqp_message_t message;
-          auto reply = conn.read_message(frame.channel, message);
-          if (reply.reply_type != AMQP_RESPONSE_NORMAL) return conn.from_reply("publish", reply);
-          amqp_destroy_message(&message);
-          returned = true;
-          continue;
-        }
-        case AMQP_CHANNEL_CLOSE_METHOD:
-        case AMQP_CONNECTION_CLOSE_METHOD:
-          conn.answer_close(frame);
-          return conn.unavailable("publish", describe_close(frame));
-        default:
-          continue;
-      }
-    }
+    return conn.wait_confirm(seq, kJobQueue, remaining(deadline));
   }
 
   // Runs `operation` on a connection; a failure on a connection that was
@@ -161,7 +121,9 @@ Status Publisher::ping(std::chrono::milliseconds timeout) {
   auto deadline = Clock::now() + timeout;
   return state_->with_connection(deadline, [&](Connection& conn) {
     conn.set_rpc_timeout(std::max(milliseconds(1), remaining(deadline)));
-    auto s = conn.check_queue(kJobQueue);
+    // A real declare with htut's arguments, not a passive one: a queue that
+    // exists with other properties (the broker refuses: 406) is unhealthy.
+    auto s = conn.declare_topology();
     conn.set_rpc_timeout(state_->options.rpc_timeout);
     return s;
   });

@@ -1,5 +1,7 @@
 #include "web/app.hpp"
 
+#include "http/query.hpp"
+#include "http/slug.hpp"
 #include "log/log.hpp"
 
 namespace htut::web {
@@ -11,12 +13,12 @@ std::optional<std::string_view> after_prefix(std::string_view path, std::string_
   return path.substr(prefix.size());
 }
 
-// Slugs are [a-z0-9-]{1,80}; anything else cannot name a document.
-bool plausible_slug(std::string_view s) {
-  if (s.empty() || s.size() > 80) return false;
-  for (char c : s)
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
-  return true;
+// The slug a path segment names, %-decoded (a link to a document of the
+// heroku-tut app may escape its '+' or ':'); nullopt when it cannot name one.
+std::optional<std::string> slug_of(std::string_view segment) {
+  auto slug = ::htut::http::percent_decode(segment);
+  if (!slug || !::htut::http::plausible_slug(*slug)) return std::nullopt;
+  return slug;
 }
 
 }  // namespace
@@ -81,18 +83,23 @@ awaitable<Reply> App::route(Exchange& ex) {
       slug = slug.substr(0, slash);
     }
     if (!get) co_return api_error(ex, http::status::method_not_allowed, "use GET");
-    if (!plausible_slug(slug)) co_return api_error(ex, http::status::not_found, "no document with that slug");
-    if (events) co_return co_await document_events(ex, std::string(slug));
-    co_return co_await document_json(ex, std::string(slug));
+    auto decoded = slug_of(slug);
+    if (!decoded) co_return api_error(ex, http::status::not_found, "no document with that slug");
+    if (events) co_return co_await document_events(ex, std::move(*decoded));
+    co_return co_await document_json(ex, std::move(*decoded));
   }
   if (auto rest = after_prefix(path, "/wordcloud/"); rest && get) {
-    co_return co_await wordcloud_page(ex, std::string(*rest));
+    // No ?: inside the co_await: GCC 12 destroys such a temporary twice in a coroutine.
+    std::string slug(*rest);
+    if (auto decoded = slug_of(*rest)) slug = std::move(*decoded);
+    co_return co_await wordcloud_page(ex, std::move(slug));
   }
   if (auto rest = after_prefix(path, "/documents/"); rest && get) {
     std::string_view r = *rest;
     auto slash = r.find('/');
-    if (slash != std::string_view::npos && r.substr(slash) == "/file" && plausible_slug(r.substr(0, slash)))
-      co_return co_await document_file(ex, std::string(r.substr(0, slash)));
+    if (slash != std::string_view::npos && r.substr(slash) == "/file") {
+      if (auto decoded = slug_of(r.substr(0, slash))) co_return co_await document_file(ex, std::move(*decoded));
+    }
   }
   if (path.substr(0, 5) == "/api/") co_return api_error(ex, http::status::not_found, "no such route");
   co_return not_found(ex);

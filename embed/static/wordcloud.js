@@ -71,8 +71,10 @@
 
   function renderStats(doc, shown) {
     $('stats').hidden = false;
-    $('stat-total').textContent = numberFormat.format(doc.total_words || 0);
-    $('stat-distinct').textContent = numberFormat.format(doc.distinct_words || 0);
+    // Documents counted by the heroku-tut app have no totals (null): unknown.
+    const total = (n) => (n === null || n === undefined ? 'not recorded' : numberFormat.format(n));
+    $('stat-total').textContent = total(doc.total_words);
+    $('stat-distinct').textContent = total(doc.distinct_words);
     $('stat-shown').textContent = numberFormat.format(shown);
   }
 

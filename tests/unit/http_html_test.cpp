@@ -91,6 +91,16 @@ TEST_CASE("render_template") {
   CHECK_THROWS_AS(render_template("{{}}", lookup, asset), std::logic_error);
 }
 
+TEST_CASE("percent_decode: a path segment") {
+  using htut::http::percent_decode;
+  CHECK(percent_decode("c%2B%2B-tips") == "c++-tips");
+  CHECK(percent_decode("c++-tips") == "c++-tips");  // '+' is not a space in a path
+  CHECK(percent_decode("a%3ab") == "a:b");
+  CHECK(percent_decode("") == "");
+  CHECK_FALSE(percent_decode("a%2").has_value());
+  CHECK_FALSE(percent_decode("a%zz").has_value());
+}
+
 TEST_CASE("parse_query") {
   auto q = parse_query("?a=1&b=x+y%20z&c&&d=%C3%A9&a=2");
   REQUIRE(q);

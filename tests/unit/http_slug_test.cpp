@@ -67,3 +67,20 @@ TEST_CASE("document_slug falls back to the UUID prefix") {
   CHECK(document_slug("Moby Dick", "0f1e2d3c4b5a69788796a5b4c3d2e1f0") == "moby-dick");
   CHECK(document_slug("🐳", "0f1e2d3c4b5a69788796a5b4c3d2e1f0") == "0f1e2d3c4b5a");
 }
+
+TEST_CASE("plausible_slug: htut's slugs and the heroku-tut app's") {
+  using htut::http::plausible_slug;
+  CHECK(plausible_slug("moby-dick"));
+  CHECK(plausible_slug("fake_document"));
+  // The seed's slugify split only on some punctuation and kept upper case made by NFKD.
+  CHECK(plausible_slug("c++-tips"));
+  CHECK(plausible_slug("a:b;c~d"));
+  CHECK(plausible_slug("Na"));
+  CHECK(plausible_slug(std::string(1000, 'a')));
+  CHECK_FALSE(plausible_slug(std::string(1001, 'a')));
+  CHECK_FALSE(plausible_slug(""));
+  CHECK_FALSE(plausible_slug("a/b"));
+  CHECK_FALSE(plausible_slug("a b"));
+  CHECK_FALSE(plausible_slug("a\nb"));
+  CHECK_FALSE(plausible_slug("caf\xc3\xa9"));
+}

@@ -61,3 +61,14 @@ TEST_CASE("RFC 3339 timestamps") {
   CHECK_FALSE(is_rfc3339("2026-11-28"));
   CHECK_FALSE(is_rfc3339(""));
 }
+
+TEST_CASE("the heroku-tut app's jobs parse: Python isoformat() times, with or without microseconds") {
+  // What the seed's web process publishes (json.dumps of isoformat()), waiting in its queue at upgrade.
+  auto parsed = parse_job(
+      R"({"document_slug": "c++-tips", "time_uploaded": "2013-06-01T12:00:00.123456+00:00", "s3_key": "files/0123456789abcdef0123456789abcdef.txt"})");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->document_slug == "c++-tips");
+  CHECK(parsed->time_uploaded == "2013-06-01T12:00:00.123456+00:00");
+  CHECK(is_rfc3339("2013-06-01T12:00:00+00:00"));         // isoformat() omits a zero microsecond
+  CHECK(is_rfc3339("2013-06-01T05:00:00.000001-07:00"));  // a session in another time zone
+}
