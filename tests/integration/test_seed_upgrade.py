@@ -151,7 +151,7 @@ class SeedUpgrade(unittest.TestCase):
         return out
 
     def assert_counted_like_htut_count(self, seed, slug):
-        expected = run_htut("count", seed.files[slug][0], "--top", "100")
+        expected = run_htut("count", seed.files[slug][0], "--top", "1000")
         self.assertEqual(expected.returncode, 0, expected.stderr)
         expected = dict(ordered(expected.stdout))
         row = seed.row(slug)
@@ -220,7 +220,7 @@ class SeedUpgrade(unittest.TestCase):
         self.assertEqual(status, 201, answer)
         slug = json.loads(answer)["document_slug"]
         wait_until(lambda: seed.row(slug)["status"] == "done", 60, "the new upload counted")
-        counted = run_htut("count", "-", "--top", "100", input=data)
+        counted = run_htut("count", "-", "--top", "1000", input=data)
         self.assertEqual(seed.row(slug)["word_counts"], dict(ordered(counted.stdout))["word_counts"])
         status, _, body = http("GET", base + "/healthz")
         self.assertEqual(status, 200, body)
