@@ -4,6 +4,7 @@ are SIGKILLed in the middle of one job again and again, the broker restarts
 with a job waiting, two workers' outboxes race. In every case the document
 ends as it must, the object is fetched a bounded number of times, no worker
 dies, and other documents keep being counted meanwhile."""
+import subprocess
 import time
 import unittest
 import urllib.parse
@@ -71,6 +72,42 @@ class JobFailures(unittest.TestCase):
         figures = d.verify(self)
         report(self, {**figures, "failed_after_s": round(failed_after, 2), "gets": gets,
                       "others_done_s": round(others_s, 2)})
+        self.assertEqual(worker.terminate(), 0)
+
+    def test_jobs_dead_retry_all_and_purge(self):
+        d = self.deployment("jobs")
+        victim = d.upload()
+        self.assertEqual(victim.status, 201, victim)
+        add_fault(victim.answer["s3_key"], status=403)
+        worker = d.start_worker("worker1")
+        poison = b"this is not a job"
+        published = subprocess.run(["amqp-publish", "-u", require_env("HTUT_TEST_AMQP_URL"), "-r", "countwords",
+                                    "-p"], input=poison, capture_output=True, timeout=30)
+        self.assertEqual(published.returncode, 0, published.stderr)
+        d.wait_status(victim.slug, "failed", 20)
+        dead = wait_until(lambda: len(dead_jobs(d.env)) == 2 and dead_jobs(d.env), 20, "two dead jobs")
+        self.assertEqual(sorted(j[0] for j in dead), sorted(["-", victim.slug]))
+        self.assertIn("not JSON", [j for j in dead if j[0] == "-"][0][2])
+        self.assertEqual(len(dead_jobs(d.env)), 2, "listing changed the queue")
+
+        for usage in ([], ["retry"], ["bogus"], ["dead", "extra"]):
+            self.assertEqual(jobs(*usage, env=d.env).returncode, 2, usage)
+        missing = jobs("retry", "no-such-slug", env=d.env)
+        self.assertEqual(missing.returncode, 1)
+        self.assertIn("no dead-lettered job for no-such-slug", missing.stderr)
+
+        clear_faults()
+        retried = jobs("retry", "--all", env=d.env)
+        self.assertEqual(retried.returncode, 0, retried.stderr)
+        self.assertIn("1 retried", retried.stderr)
+        self.assertIn("1 left", retried.stderr)
+        d.wait_status(victim.slug, "done", 30)
+        self.assertEqual([j[0] for j in dead_jobs(d.env)], ["-"])
+        purged = jobs("purge", env=d.env)
+        self.assertEqual(purged.returncode, 0, purged.stderr)
+        self.assertIn("purged 1 dead-lettered job", purged.stdout)
+        self.assertEqual(dead_jobs(d.env), [])
+        d.verify(self)
         self.assertEqual(worker.terminate(), 0)
 
     def test_20_seconds_of_slowdown_cost_at_most_20_gets_and_end_done(self):
