@@ -1,7 +1,10 @@
 #include "jobs/outbox.hpp"
 
+#include <optional>
+
 #include "log/log.hpp"
 #include "queue/job.hpp"
+#include "queue/topology.hpp"
 
 namespace htut::jobs {
 
@@ -10,10 +13,23 @@ Result<int> Outbox::publish_pending(int limit) {
   // outbox is for the ones it could not (broker down), so it skips fresh rows.
   auto claimed = documents_.claim_unpublished(limit, std::chrono::seconds(3), lost_after_);
   if (!claimed) return claimed.error();
+  // A job republished while countwords still has a line of jobs waiting may
+  // just be waiting in that line: republish only once the line is empty.
+  std::optional<bool> line_empty;
   int published = 0;
   for (std::size_t i = 0; i < claimed->size(); ++i) {
     const db::OutboxClaim& claim = (*claimed)[i];
     const db::Document& doc = claim.document;
+    if (claim.previous_published_at) {
+      if (!line_empty) {
+        auto waiting = publisher_.waiting(queue::kJobQueue, std::chrono::seconds(5));
+        line_empty = waiting && *waiting == 0;
+      }
+      if (!*line_empty) {
+        (void)documents_.unclaim(claim);
+        continue;
+      }
+    }
     queue::Job job{doc.document_slug, doc.time_uploaded, doc.s3_key};
     if (auto s = publisher_.publish(job, std::chrono::seconds(5)); !s) {
       // Not published: give this row and the rest back to the next pass.

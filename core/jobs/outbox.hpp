@@ -3,8 +3,9 @@
 // never confirmed (uploaded while the broker was down), and republishes the
 // job of a pending document only when it may really have been lost (no
 // worker holds it, none is waiting for its retry, and nothing was heard of
-// it for `lost_after`), so no accepted upload is ever left uncounted and no
-// copies pile up. Rows are claimed in the database before they are
+// it for `lost_after`, and no line of jobs waits in countwords that it could
+// be part of), so no accepted upload is ever left uncounted and no copies
+// pile up. Rows are claimed in the database before they are
 // published, so two workers never publish the same row in a pass.
 #include <chrono>
 
