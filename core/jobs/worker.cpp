@@ -155,20 +155,30 @@ void Worker::settle_finished(queue::Consumer& consumer) {
 
 void Worker::job_loop() {
   for (;;) {
-    queue::Delivery delivery;
-    {
-      std::unique_lock lock(mutex_);
-      work_cv_.wait(lock, [this] { return stopping_.load() || !work_.empty(); });
-      if (stopping_) return;
-      delivery = std::move(work_.front());
-      work_.pop_front();
-      ++busy_;
-    }
-    Settlement settlement = handle(delivery);
-    {
+    bool taken = false;
+    try {
+      queue::Delivery delivery;
+      {
+        std::unique_lock lock(mutex_);
+        work_cv_.wait(lock, [this] { return stopping_.load() || !work_.empty(); });
+        if (stopping_) return;
+        delivery = std::move(work_.front());
+        work_.pop_front();
+        ++busy_;
+        taken = true;
+      }
+      Settlement settlement = handle(delivery);
       std::lock_guard lock(mutex_);
       finished_.push_back(std::move(settlement));
       --busy_;
+    } catch (...) {
+      // Out of memory even for the bookkeeping: the delivery stays unacked
+      // (the broker redelivers it when the connection closes); the thread goes on.
+      log::error("worker job thread failed; going on");
+      if (taken) {
+        std::lock_guard lock(mutex_);
+        --busy_;
+      }
     }
   }
 }
@@ -237,6 +247,8 @@ void Worker::outbox_loop() {
       failing = !result;
     } catch (const std::exception& e) {
       log::error("outbox pass failed", {{"error", e.what()}});
+    } catch (...) {
+      log::error("outbox pass failed");
     }
     lock.lock();
     stop_cv_.wait_for(lock, options_.outbox_interval, [this] { return stopping_.load(); });
