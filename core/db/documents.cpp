@@ -131,8 +131,8 @@ namespace {
 const std::string outbox_where =
     " WHERE status = 'pending' AND ("
     "(published_at IS NULL AND time_uploaded <= now() - make_interval(secs => $2::int))"
-    " OR (attempts = 0 AND published_at IS NOT NULL"
-    " AND greatest(published_at, job_due_at) <= now() - make_interval(secs => $3::int)))";
+    " OR (published_at IS NOT NULL AND greatest(published_at, job_due_at) <="
+    " now() - make_interval(secs => $3::int * CASE WHEN attempts = 0 THEN 1 ELSE 4 END)))";
 
 Status check_limit(int limit) {
   if (limit < 1 || limit > 1000) return make_error(Error::Kind::invalid, "limit must be from 1 to 1000");

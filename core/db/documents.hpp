@@ -55,10 +55,12 @@ class Documents {
   Status mark_published(const std::string& slug, const std::string& time_uploaded);
   // The outbox's rows, oldest first: pending and never published (min_age
   // leaves alone rows so fresh that the web role is still publishing them),
-  // or pending with a job that may really be lost: no worker holds it
-  // (attempts = 0) and nothing was heard of it (published, taken, or put back
-  // for a retry: published_at / job_due_at) for `lost_after`. A job a worker
-  // holds or one waiting for its retry is never listed, so copies never pile up.
+  // or pending with a job that may really be lost: nothing was heard of it
+  // (published, taken, or due back from a retry: published_at / job_due_at)
+  // for `lost_after`, or for 4 × `lost_after` when a worker took it without
+  // an outcome (attempts > 0: the broker redelivers such a job by itself,
+  // unless it lost it). A job a worker holds or one waiting for its retry is
+  // never listed, so copies never pile up.
   Result<std::vector<Document>> unpublished(int limit, std::chrono::seconds min_age = std::chrono::seconds(0),
                                             std::chrono::seconds lost_after = std::chrono::minutes(15));
   // The same rows, claimed: published_at is set to now() in the same statement

@@ -572,6 +572,13 @@ TEST_CASE("db repo: the outbox leaves alone a job a worker holds or one waiting 
   age("published_at");
   age("job_due_at");
   CHECK_FALSE(listed());
+  // Unless nothing was heard of it for 2 hours (the broker lost it too).
+  REQUIRE((*conn)
+              ->exec("UPDATE file_upload_meta SET job_due_at = now() - interval '2 hours',"
+                     " published_at = now() - interval '2 hours' WHERE document_slug = $1",
+                     {a->document_slug})
+              .ok());
+  CHECK(listed());
   // Put back for a retry due in 2 minutes: waiting in a retry queue, not lost.
   REQUIRE(docs.release_job(a->document_slug, a->time_uploaded, std::chrono::seconds(120)).ok());
   CHECK(docs.find(a->document_slug, a->time_uploaded).value()->attempts == 0);
