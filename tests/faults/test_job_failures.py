@@ -185,22 +185,33 @@ class JobFailures(unittest.TestCase):
                       "names": "|".join(names)})
         self.assertEqual(worker.terminate(), 0)
 
-    def test_a_persistent_job_survives_a_broker_restart(self):
+    def test_persistent_jobs_survive_a_broker_restart_including_a_retried_one(self):
         d = self.deployment("restart")
+        # One job was put back (its first delivery met two 503s): in a retry queue or back in countwords ...
+        retried = d.upload()
+        self.assertEqual(retried.status, 201, retried)
+        add_fault(retried.answer["s3_key"], status=503, times=2)
+        first = d.start_worker("worker1")
+        wait_until(lambda: [line for line in d.job_lines(retried.slug) if "settle=retry" in line], 30,
+                   "the job to be put back for a retry")
+        self.assertEqual(first.terminate(), 0)
+        # ... and three wait in countwords, with no worker running.
         waiting = [d.upload() for _ in range(3)]
         for up in waiting:
             self.assertEqual(up.status, 201, up)
             self.assertTrue(d.rows_where(up.slug)[0]["published"], "the web role did not publish the job")
         with service_stopped("rabbitmq"):
             pass
-        worker = d.start_worker("worker1")
-        for up in waiting:
+        second = d.start_worker("worker2")
+        for up in [retried, *waiting]:
             d.wait_status(up.slug, "done", 60)
-        # Counted from the queue, not republished by the outbox.
-        self.assertFalse([line for line in worker.lines() if "outbox" in line and "published" in line], d.output())
+        # Counted from the queues, not republished by the outbox.
+        self.assertFalse([line for w in (first, second) for line in w.lines() if "outbox" in line and "published" in line],
+                         d.output())
+        self.assertEqual(requests_to(retried.answer["s3_key"]), 3)  # 2 x 503, then the count
         figures = d.verify(self)
         report(self, figures)
-        self.assertEqual(worker.terminate(), 0)
+        self.assertEqual(second.terminate(), 0)
 
     def test_two_outboxes_never_publish_the_same_row(self):
         d = self.deployment("outbox")
