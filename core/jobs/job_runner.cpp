@@ -91,8 +91,8 @@ Outcome JobRunner::run(std::string_view body, int retries, const std::atomic<boo
   }
 }
 
-Outcome JobRunner::run_job(const queue::Job& job_, int retries, const std::atomic<bool>& cancel, Outcome& o) {
-  const queue::Job* job = &job_;
+Outcome JobRunner::run_job(const queue::Job& the_job, int retries, const std::atomic<bool>& cancel, Outcome& o) {
+  const queue::Job* job = &the_job;
   const std::string& slug = job->document_slug;
   const std::string& time = job->time_uploaded;
 
@@ -110,6 +110,7 @@ Outcome JobRunner::run_job(const queue::Job& job_, int retries, const std::atomi
   auto fail = [&](const std::string& why, const char* result = "failed") {
     auto marked = with_retries(retry_, cancel, [&] { return store_.fail(slug, time, why); });
     if (!marked) return later(marked.error().message);
+    if (!*marked) return finish(o, Settle::ack, "duplicate", "finished meanwhile by another delivery");
     return finish(o, Settle::dead_letter, result, why);
   };
 
