@@ -22,30 +22,18 @@ void log_outcome(const Outcome& o, const queue::Delivery& d, Clock::time_point s
   auto ms = std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
   bool fine = o.settle == Settle::ack;
   log::Level level = fine ? log::Level::info : log::Level::warn;
-  const std::string retry_in = o.settle == Settle::retry ? std::to_string(o.retry_in.count()) : "";
-  if (o.error.empty()) {
-    log::write(level, "job",
-               {{"slug", o.slug},
-                {"bytes", o.bytes},
-                {"words", o.words},
-                {"duration_ms", ms},
-                {"outcome", o.result},
-                {"settle", settle_name(o.settle)},
-                {"redelivered", d.redelivered},
-                {"retries", o.retries}});
-  } else {
-    log::write(level, "job",
-               {{"slug", o.slug},
-                {"bytes", o.bytes},
-                {"words", o.words},
-                {"duration_ms", ms},
-                {"outcome", o.result},
-                {"settle", settle_name(o.settle)},
-                {"redelivered", d.redelivered},
-                {"retries", o.retries},
-                {"retry_in_ms", retry_in},
-                {"error", o.error}});
-  }
+  std::string line = log::format_line(level, "job",
+                                      {{"slug", o.slug},
+                                       {"bytes", o.bytes},
+                                       {"words", o.words},
+                                       {"duration_ms", ms},
+                                       {"outcome", o.result},
+                                       {"settle", settle_name(o.settle)},
+                                       {"redelivered", d.redelivered},
+                                       {"retries", o.retries}});
+  if (o.settle == Settle::retry) line += " retry_in_ms=" + std::to_string(o.retry_in.count());
+  if (!o.error.empty()) line += " error=" + log::escape_value(o.error);
+  log::write_raw(std::move(line));
 }
 
 }  // namespace
