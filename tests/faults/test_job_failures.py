@@ -4,6 +4,7 @@ are SIGKILLed in the middle of one job again and again, the broker restarts
 with a job waiting, two workers' outboxes race. In every case the document
 ends as it must, the object is fetched a bounded number of times, no worker
 dies, and other documents keep being counted meanwhile."""
+import json
 import subprocess
 import time
 import unittest
@@ -240,6 +241,46 @@ class JobFailures(unittest.TestCase):
         report(self, {"rows": rows, "published_by_worker": "/".join(map(str, by_worker))})
         self.assertEqual(first.terminate(), 0)
         self.assertEqual(second.terminate(), 0)
+
+    def test_the_outbox_republishes_a_lost_job_only_when_nothing_else_explains_it(self):
+        d = self.deployment("lost")
+        # A document whose job is lost: published 20 minutes ago, in no queue, held by no worker.
+        lost = d.upload()
+        self.assertEqual(lost.status, 201, lost)
+        taken = subprocess.run(["amqp-get", "-u", require_env("HTUT_TEST_AMQP_URL"), "-q", "countwords"],
+                               capture_output=True, timeout=30)
+        self.assertEqual(json.loads(taken.stdout)["document_slug"], lost.slug)
+        psql(d.db, "UPDATE file_upload_meta SET published_at = now() - interval '20 minutes' "
+                   f"WHERE document_slug = '{lost.slug}'")
+        # One job the worker will hold (its GET hangs), three waiting behind it.
+        held = d.upload()
+        self.assertEqual(held.status, 201, held)
+        add_fault(held.answer["s3_key"], hold_ms=600_000)
+        waiting = [d.upload() for _ in range(3)]
+        worker = d.start_worker("worker1", WORKER_CONCURRENCY="1")
+
+        def republished():
+            return [line for line in worker.lines() if "may have been lost" in line]
+
+        # The worker holds one job; the others wait in countwords: the lost job may be
+        # waiting in that line too, so it is not republished while the line is there.
+        wait_until(lambda: requests_to(held.answer["s3_key"]) >= 1, 30, "the worker to hold a job")
+        ready = wait_until(lambda: d.pending() == 5 and d.pending(), 10, "five pending documents")
+        self.assertEqual(ready, 5)
+        time.sleep(5)  # two outbox passes at least (every 2 s): quiet while the line is there
+        self.assertEqual(republished(), [], worker.output())
+        self.assertEqual(d.rows_where(lost.slug)[0]["status"], "pending")
+
+        clear_faults()  # the line drains; then the lost job is published again and counted
+        d.wait_status(lost.slug, "done", 60)
+        d.wait_settled(60)
+        self.assertEqual(len(republished()), 1, republished())
+        for up in [held, *waiting, lost]:
+            self.assertEqual(len(d.done_lines(up.slug)), 1, d.job_lines(up.slug))
+        self.assertEqual([line for line in worker.lines() if "outcome=duplicate" in line], [])
+        figures = d.verify(self)
+        report(self, figures)
+        self.assertEqual(worker.terminate(), 0)
 
 
 if __name__ == "__main__":
