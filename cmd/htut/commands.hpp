@@ -21,5 +21,6 @@ int worker_main(const Args& args);
 int migrate_main(const Args& args);
 int count_main(const Args& args);
 int s3_main(const Args& args);
+int jobs_main(const Args& args);
 
 }  // namespace htut::cmd

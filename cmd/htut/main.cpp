@@ -22,6 +22,8 @@ roles:
   count [FILE|-] [--top N]  print the word count of a file as JSON
   s3 put FILE KEY | get KEY [FILE|-] | ls [PREFIX] | rm KEY | presign KEY [--expires SECONDS]
                             use the storage client with the roles' configuration
+  jobs dead | retry SLUG|--all | purge
+                            list, retry or drop the dead-lettered jobs (countwords.dead)
   version                   print the version
   help                      print this help
 
@@ -33,6 +35,7 @@ Configuration: see docs/configuration.md.
 const std::map<std::string, int (*)(const htut::cmd::Args&)> roles = {
     {"web", htut::cmd::web_main},         {"worker", htut::cmd::worker_main}, {"migrate", htut::cmd::migrate_main},
     {"count", htut::cmd::count_main},     {"s3", htut::cmd::s3_main},
+    {"jobs", htut::cmd::jobs_main},
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "db/documents.hpp"
 #include "db/pool.hpp"
 #include "log/log.hpp"
+#include "queue/options.hpp"
 #include "queue/publisher.hpp"
 #include "storage/storage.hpp"
 #include "web/app.hpp"
@@ -26,7 +27,9 @@ int web_main(const Args& args) {
     int blocking_threads = std::max(8, cfg.web_concurrency * 4);
     db::Pool pool(cfg.database_url, static_cast<std::size_t>(blocking_threads));
     db::Documents documents(pool);
-    queue::Publisher publisher(cfg.amqp_url);
+    queue::ConnectOptions amqp;
+    amqp.connection_name = "web publisher";
+    queue::Publisher publisher(cfg.amqp_url, amqp);
     web::StatusHub hub(cfg.database_url);
     hub.start();
     boost::asio::thread_pool blocking(static_cast<std::size_t>(blocking_threads));

@@ -31,8 +31,13 @@ int worker_main(const Args& args) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   try {
-    auto storage = storage::make_storage(cfg.s3);
-    // One connection per slot plus one for the outbox.
+    // One quick retry of a failed S3 request, no more: a job whose read fails
+    // goes back to the queue with a growing delay (docs/queue.md), so the
+    // GETs of one object stay few however long storage misbehaves.
+    storage::RetryPolicy s3_retries;
+    s3_retries.max_attempts = 2;
+    auto storage = storage::make_storage(cfg.s3, s3_retries);
+    // One connection per job thread plus one for the outbox.
     db::Pool pool(cfg.database_url, static_cast<std::size_t>(cfg.worker_concurrency) + 1);
     db::Documents documents(pool);
     jobs::WorkerOptions options;

@@ -20,6 +20,13 @@ struct Document {
   std::optional<std::int64_t> total_words, distinct_words;
   std::optional<std::string> word_counts;  // raw JSON object text, as stored (rank order kept)
   bool published = false;                  // its job was confirmed by the broker
+  int attempts = 0;  // starts of its job without an outcome yet (a worker died while counting)
+};
+
+// A row the outbox claimed for publishing, and what to restore if publishing fails.
+struct OutboxClaim {
+  Document document;
+  std::optional<std::string> previous_published_at;  // RFC 3339, as before the claim
 };
 
 struct NewDocument {
@@ -46,13 +53,34 @@ class Documents {
 
   // Records that the broker confirmed the document's job. not_found when no such row.
   Status mark_published(const std::string& slug, const std::string& time_uploaded);
-  // Pending and never published, oldest first (the outbox).
-  // min_age leaves alone rows so fresh that the web role is still publishing them.
-  // Rows published more than republish_after ago and still pending come back
-  // too: their job may have been lost (the worker is idempotent, so a
-  // duplicate costs only a recount).
+  // The outbox's rows, oldest first: pending and never published (min_age
+  // leaves alone rows so fresh that the web role is still publishing them),
+  // or pending with a job that may really be lost: nothing was heard of it
+  // (published, taken, or due back from a retry: published_at / job_due_at)
+  // for `lost_after`, or for 4 × `lost_after` when a worker took it without
+  // an outcome (attempts > 0: the broker redelivers such a job by itself,
+  // unless it lost it). A job a worker holds or one waiting for its retry is
+  // never listed, so copies never pile up.
   Result<std::vector<Document>> unpublished(int limit, std::chrono::seconds min_age = std::chrono::seconds(0),
-                                            std::chrono::seconds republish_after = std::chrono::minutes(15));
+                                            std::chrono::seconds lost_after = std::chrono::minutes(15));
+  // The same rows, claimed: published_at is set to now() in the same statement
+  // (FOR UPDATE SKIP LOCKED), so two outboxes never publish one row in a pass.
+  // A claim whose publish fails is undone with unclaim().
+  Result<std::vector<OutboxClaim>> claim_unpublished(int limit,
+                                                     std::chrono::seconds min_age = std::chrono::seconds(0),
+                                                     std::chrono::seconds lost_after = std::chrono::minutes(15));
+  Status unclaim(const OutboxClaim& claim);
+
+  // A worker takes the job of a pending row: attempts + 1, job_due_at = now().
+  // nullopt when the row is not pending (or gone). The returned attempts
+  // include this start.
+  Result<std::optional<Document>> claim_job(const std::string& slug, const std::string& time_uploaded);
+  // The job ended without finishing the row (put back for a retry in `retry_in`,
+  // or returned on SIGTERM): attempts = 0, job_due_at = now() + retry_in.
+  Status release_job(const std::string& slug, const std::string& time_uploaded, std::chrono::seconds retry_in);
+  // failed -> pending again (`htut jobs retry`), its job about to be published.
+  // False when the row is not failed.
+  Result<bool> reset_failed(const std::string& slug, const std::string& time_uploaded);
 
   // pending -> done with the totals and the top words, in one UPDATE. False when
   // the row is not pending (already done/failed, or gone): a redelivered job.

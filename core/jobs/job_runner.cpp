@@ -1,6 +1,10 @@
 #include "jobs/job_runner.hpp"
 
+#include <optional>
+#include <random>
+
 #include "queue/job.hpp"
+#include "queue/topology.hpp"
 #include "wordcount/count_result.hpp"
 #include "wordcount/counter.hpp"
 
@@ -18,20 +22,34 @@ Outcome finish(Outcome o, Settle settle, std::string result, std::string error =
   return o;
 }
 
+double unit_random() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
+
+struct Counted {
+  std::optional<wordcount::CountResult> result;
+  std::optional<Failure> failure;
+};
+
 // Streams the object through a fresh counter (never the whole file in memory).
-Result<wordcount::CountResult> count_object(storage::Storage& storage, const std::string& key,
-                                            const std::atomic<bool>& cancel, std::uint64_t& bytes) {
+// A failure is classified by where it happened: reading, or counting.
+Counted count_object(storage::Storage& storage, const std::string& key, const std::atomic<bool>& cancel,
+                     std::uint64_t& bytes) {
   wordcount::Counter counter;
   bytes = 0;
+  std::optional<Error> count_error;
   auto got = storage.get(key, [&](std::string_view chunk) -> Status {
     if (cancel.load()) return make_error(Error::Kind::unavailable, "cancelled: the worker is stopping");
+    // A count that cannot go on sets count_error and returns it.
     counter.feed(chunk);
     bytes += chunk.size();
     return ok_status();
   });
-  if (!got) return got.error();
+  if (count_error) return {std::nullopt, classify(Stage::count, *count_error, key)};
+  if (!got) return {std::nullopt, classify(Stage::read_object, got.error(), key)};
   counter.finish();
-  return counter.result(kStoredTopWords);
+  return {counter.result(kStoredTopWords), std::nullopt};
 }
 
 }  // namespace
@@ -42,55 +60,97 @@ const char* settle_name(Settle settle) {
       return "ack";
     case Settle::dead_letter:
       return "dead_letter";
+    case Settle::retry:
+      return "retry";
     case Settle::requeue:
       return "requeue";
   }
   return "requeue";
 }
 
-Outcome JobRunner::run(std::string_view body, const std::atomic<bool>& cancel) {
+Outcome JobRunner::run(std::string_view body, int retries, const std::atomic<bool>& cancel) {
   Outcome o;
+  o.retries = retries;
   auto job = queue::parse_job(body);
   if (!job) return finish(o, Settle::dead_letter, "invalid", job.error().message);
   o.slug = job->document_slug;
+  // Nothing that goes wrong in one job may take the process down: fail the
+  // document (a retry would most likely throw again) and go on.
+  auto failed_by = [&](const std::exception* e) {
+    std::string why = exception_error(e);
+    try {
+      auto marked = store_.fail(job->document_slug, job->time_uploaded, why);
+      if (!marked) return finish(o, Settle::dead_letter, "failed", why + " (not recorded: " + marked.error().message + ")");
+    } catch (...) {
+      return finish(o, Settle::dead_letter, "failed", why + " (not recorded)");
+    }
+    return finish(o, Settle::dead_letter, "failed", why);
+  };
+  try {
+    return run_job(*job, retries, cancel, o);
+  } catch (const std::exception& e) {
+    return failed_by(&e);
+  } catch (...) {
+    return failed_by(nullptr);
+  }
+}
+
+Outcome JobRunner::run_job(const queue::Job& the_job, int retries, const std::atomic<bool>& cancel, Outcome& o) {
+  const queue::Job* job = &the_job;
   const std::string& slug = job->document_slug;
   const std::string& time = job->time_uploaded;
 
-  // Transient failures were retried in-process; requeue so that a later
-  // attempt (maybe on another worker) happens once the service is back.
-  auto later = [&](const Error& e) {
-    return finish(o, Settle::requeue, cancel.load() ? "cancelled" : "retry_later", e.message);
+  // Transient: the row stays pending, the job comes back after a delay.
+  auto later = [&](const std::string& why) {
+    if (cancel.load()) {
+      (void)store_.release(slug, time, std::chrono::seconds(0));
+      return finish(o, Settle::requeue, "cancelled", "the worker is stopping");
+    }
+    o.retry_in = queue::retry_delay(retries, unit_random());
+    (void)store_.release(slug, time, std::chrono::duration_cast<std::chrono::seconds>(o.retry_in));
+    return finish(o, Settle::retry, "retry_later", why);
+  };
+  // Permanent: the row is failed with the reason, the job dead-lettered.
+  auto fail = [&](const std::string& why, const char* result = "failed") {
+    auto marked = with_retries(retry_, cancel, [&] { return store_.fail(slug, time, why); });
+    if (!marked) return later(marked.error().message);
+    if (!*marked) return finish(o, Settle::ack, "duplicate", "finished meanwhile by another delivery");
+    return finish(o, Settle::dead_letter, result, why);
   };
 
-  auto row = with_retries(retry_, cancel, [&] { return store_.find(slug, time); });
-  if (!row)
-    return is_transient(row.error()) ? later(row.error())
-                                     : finish(o, Settle::dead_letter, "invalid", row.error().message);
-  if (!*row) return finish(o, Settle::dead_letter, "no_row", "no document " + slug + " uploaded at " + time);
-  if ((*row)->status != "pending") return finish(o, Settle::ack, "duplicate", "already " + (*row)->status);
+  auto claimed = with_retries(retry_, cancel, [&] { return store_.claim(slug, time); });
+  if (!claimed) {
+    Failure f = classify(Stage::database, claimed.error(), job->s3_key);
+    if (f.transient) return later(f.error);
+    return finish(o, Settle::dead_letter, "invalid", f.error);
+  }
+  if (!*claimed) {
+    auto row = with_retries(retry_, cancel, [&] { return store_.find(slug, time); });
+    if (!row) return later(row.error().message);
+    if (!*row) return finish(o, Settle::dead_letter, "no_row", "no document " + slug + " uploaded at " + time);
+    return finish(o, Settle::ack, "duplicate", "already " + (*row)->status);
+  }
+  if ((*claimed)->attempts > kMaxStartsWithoutOutcome) return fail(crash_error(), "crashed");
 
   std::uint64_t bytes = 0;
-  auto counted = with_retries(retry_, cancel, [&] { return count_object(storage_, job->s3_key, cancel, bytes); });
+  Counted counted = count_object(storage_, job->s3_key, cancel, bytes);
   o.bytes = bytes;
-  if (cancel.load()) return finish(o, Settle::requeue, "cancelled", "the worker is stopping");
-  if (!counted) {
-    if (is_transient(counted.error())) return later(counted.error());
-    // Permanent (object missing, bad key): record why on the row, then dead-letter.
-    std::string reason = counted.error().kind == Error::Kind::not_found
-                             ? "the uploaded file is missing from storage (" + job->s3_key + ")"
-                             : "cannot read the uploaded file: " + counted.error().message;
-    auto failed = with_retries(retry_, cancel, [&] { return store_.fail(slug, time, reason); });
-    if (!failed) return later(failed.error());
-    return finish(o, Settle::dead_letter, "failed", reason);
+  if (cancel.load()) return later("the worker is stopping");
+  if (counted.failure) {
+    if (counted.failure->transient) return later(counted.failure->error);
+    return fail(counted.failure->error);
   }
 
-  o.words = counted->total_words;
-  auto json = wordcount::word_counts_json(*counted);
+  o.words = counted.result->total_words;
+  auto json = wordcount::word_counts_json(*counted.result);
   auto done = with_retries(retry_, cancel, [&] {
-    return store_.complete(slug, time, static_cast<std::int64_t>(counted->total_words),
-                           static_cast<std::int64_t>(counted->distinct_words), json);
+    return store_.complete(slug, time, static_cast<std::int64_t>(counted.result->total_words),
+                           static_cast<std::int64_t>(counted.result->distinct_words), json);
   });
-  if (!done) return later(done.error());
+  if (!done) {
+    Failure f = classify(Stage::database, done.error(), job->s3_key);
+    return f.transient ? later(f.error) : fail(f.error);
+  }
   if (!*done) return finish(o, Settle::ack, "duplicate", "completed meanwhile by another delivery");
   return finish(o, Settle::ack, "done");
 }

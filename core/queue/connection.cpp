@@ -3,9 +3,13 @@
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <utility>
+#include <vector>
 
 #include "log/log.hpp"
 #include "queue/topology.hpp"
@@ -37,7 +41,77 @@ std::string describe_method(const amqp_method_t& method) {
   return std::string("unexpected method ") + amqp_method_name(method.id);
 }
 
+std::string field_text(const amqp_field_value_t& v) {
+  switch (v.kind) {
+    case AMQP_FIELD_KIND_UTF8:
+    case AMQP_FIELD_KIND_BYTES:
+      return text_of(v.value.bytes);
+    case AMQP_FIELD_KIND_I8:
+      return std::to_string(v.value.i8);
+    case AMQP_FIELD_KIND_U8:
+      return std::to_string(v.value.u8);
+    case AMQP_FIELD_KIND_I16:
+      return std::to_string(v.value.i16);
+    case AMQP_FIELD_KIND_U16:
+      return std::to_string(v.value.u16);
+    case AMQP_FIELD_KIND_I32:
+      return std::to_string(v.value.i32);
+    case AMQP_FIELD_KIND_U32:
+      return std::to_string(v.value.u32);
+    case AMQP_FIELD_KIND_I64:
+      return std::to_string(v.value.i64);
+    case AMQP_FIELD_KIND_U64:
+    case AMQP_FIELD_KIND_TIMESTAMP:
+      return std::to_string(v.value.u64);
+    case AMQP_FIELD_KIND_BOOLEAN:
+      return v.value.boolean ? "true" : "false";
+    default:
+      return "";
+  }
+}
+
+amqp_table_entry_t text_entry(const std::string& key, const std::string& value) {
+  amqp_table_entry_t e{};
+  e.key = bytes_of(key);
+  e.value.kind = AMQP_FIELD_KIND_UTF8;
+  e.value.value.bytes = bytes_of(value);
+  return e;
+}
+
 }  // namespace
+
+Headers headers_of(const amqp_basic_properties_t& props) {
+  Headers out;
+  if (!(props._flags & AMQP_BASIC_HEADERS_FLAG)) return out;
+  const amqp_table_t& table = props.headers;
+  for (int i = 0; i < table.num_entries; ++i) {
+    const amqp_table_entry_t& e = table.entries[i];
+    std::string key = text_of(e.key);
+    if (key == "x-death" && e.value.kind == AMQP_FIELD_KIND_ARRAY && e.value.value.array.num_entries > 0 &&
+        e.value.value.array.entries[0].kind == AMQP_FIELD_KIND_TABLE) {
+      const amqp_table_t& death = e.value.value.array.entries[0].value.table;
+      for (int j = 0; j < death.num_entries; ++j) {
+        std::string name = text_of(death.entries[j].key);
+        if (name == "reason" || name == "queue" || name == "time")
+          out.emplace_back("x-death." + name, field_text(death.entries[j].value));
+      }
+      continue;
+    }
+    out.emplace_back(std::move(key), field_text(e.value));
+  }
+  return out;
+}
+
+std::string full_connection_name(std::string_view role) {
+  std::string where;
+  if (const char* dyno = std::getenv("DYNO"); dyno != nullptr && *dyno != '\0') {
+    where = dyno;
+  } else {
+    char host[256] = {};
+    where = gethostname(host, sizeof host - 1) == 0 ? host : "unknown";
+  }
+  return "htut " + std::string(role) + " dyno=" + where + " pid=" + std::to_string(getpid());
+}
 
 std::string describe_reply(const amqp_rpc_reply_t& reply) {
   switch (reply.reply_type) {
@@ -90,7 +164,8 @@ Result<Connection> Connection::open(const AmqpUrl& url, const ConnectOptions& op
   properties[0].value.value.table = amqp_table_t{1, &capability};
   properties[1].key = amqp_cstring_bytes("connection_name");
   properties[1].value.kind = AMQP_FIELD_KIND_UTF8;
-  properties[1].value.value.bytes = bytes_of(options.connection_name);
+  const std::string name = full_connection_name(options.connection_name);
+  properties[1].value.value.bytes = bytes_of(name);
   amqp_table_t client_properties{2, properties};
   amqp_rpc_reply_t login =
       amqp_login_with_properties(state, url.vhost.c_str(), 0, 131072, options.heartbeat_seconds, &client_properties,
@@ -158,22 +233,32 @@ Error Connection::from_reply(std::string_view what, const amqp_rpc_reply_t& repl
 }
 
 Status Connection::declare_topology() {
-  // Rejected jobs go through the default exchange ("") to countwords.dead.
-  amqp_table_entry_t entries[2];
-  entries[0].key = amqp_cstring_bytes("x-dead-letter-exchange");
-  entries[0].value.kind = AMQP_FIELD_KIND_UTF8;
-  entries[0].value.value.bytes = amqp_cstring_bytes("");
-  entries[1].key = amqp_cstring_bytes("x-dead-letter-routing-key");
-  entries[1].value.kind = AMQP_FIELD_KIND_UTF8;
-  entries[1].value.value.bytes = amqp_cstring_bytes(kDeadQueue);
-  amqp_table_t dead_letter{2, entries};
+  for (const QueueSpec& spec : topology()) {
+    if (auto s = declare(spec); !s) return s;
+  }
+  return ok_status();
+}
 
-  amqp_queue_declare(state_, kChannel, amqp_cstring_bytes(kDeadQueue), 0, 1, 0, 0, amqp_empty_table);
+Status Connection::declare(const QueueSpec& spec) {
+  amqp_table_entry_t entries[3];
+  int n = 0;
+  if (!spec.dead_letter_to.empty()) {
+    entries[n].key = amqp_cstring_bytes("x-dead-letter-exchange");
+    entries[n].value.kind = AMQP_FIELD_KIND_UTF8;
+    entries[n++].value.value.bytes = amqp_cstring_bytes("");
+    entries[n].key = amqp_cstring_bytes("x-dead-letter-routing-key");
+    entries[n].value.kind = AMQP_FIELD_KIND_UTF8;
+    entries[n++].value.value.bytes = bytes_of(spec.dead_letter_to);
+  }
+  if (spec.message_ttl_ms > 0) {
+    entries[n].key = amqp_cstring_bytes("x-message-ttl");
+    entries[n].value.kind = AMQP_FIELD_KIND_I64;
+    entries[n++].value.value.i64 = spec.message_ttl_ms;
+  }
+  amqp_table_t arguments{n, entries};
+  amqp_queue_declare(state_, kChannel, bytes_of(spec.name), 0, 1, 0, 0, arguments);
   if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
-    return from_reply(std::string("declare queue ") + kDeadQueue, reply);
-  amqp_queue_declare(state_, kChannel, amqp_cstring_bytes(kJobQueue), 0, 1, 0, 0, dead_letter);
-  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL)
-    return from_reply(std::string("declare queue ") + kJobQueue, reply);
+    return from_reply("declare queue " + spec.name, reply);
   return ok_status();
 }
 
@@ -191,22 +276,44 @@ Result<std::uint32_t> Connection::delete_queue(std::string_view queue, bool if_e
   return deleted->message_count;
 }
 
+Status Connection::check_queue(std::string_view queue) {
+  auto count = message_count(queue);
+  if (!count) return count.error();
+  return ok_status();
+}
+
+Result<std::uint32_t> Connection::message_count(std::string_view queue) {
+  auto* ok = amqp_queue_declare(state_, kChannel, bytes_of(queue), 1, 0, 0, 0, amqp_empty_table);
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL || ok == nullptr)
+    return from_reply("check queue " + std::string(queue), reply);
+  return ok->message_count;
+}
+
+Result<std::uint32_t> Connection::purge(std::string_view queue) {
+  auto* ok = amqp_queue_purge(state_, kChannel, bytes_of(queue));
+  if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL || ok == nullptr)
+    return from_reply("purge queue " + std::string(queue), reply);
+  return ok->message_count;
+}
+
 Result<std::optional<Connection::Got>> Connection::get(std::string_view queue) {
-  std::string what = "basic.get from " + std::string(queue);
-  amqp_rpc_reply_t reply = amqp_basic_get(state_, kChannel, bytes_of(queue), 0);
-  if (reply.reply_type != AMQP_RESPONSE_NORMAL) return from_reply(what, reply);
+  amqp_maybe_release_buffers(state_);
+  auto reply = amqp_basic_get(state_, kChannel, bytes_of(queue), 0);
+  if (reply.reply_type != AMQP_RESPONSE_NORMAL) return from_reply("get from " + std::string(queue), reply);
   if (reply.reply.id == AMQP_BASIC_GET_EMPTY_METHOD) return std::optional<Got>();
-  if (reply.reply.id != AMQP_BASIC_GET_OK_METHOD) return unavailable(what, describe_reply(reply));
+  const auto* ok = static_cast<const amqp_basic_get_ok_t*>(reply.reply.decoded);
   Got got;
-  got.delivery_tag = static_cast<const amqp_basic_get_ok_t*>(reply.reply.decoded)->delivery_tag;
+  got.delivery_tag = ok->delivery_tag;
   amqp_message_t message;
-  reply = amqp_read_message(state_, kChannel, &message, 0);
-  if (reply.reply_type != AMQP_RESPONSE_NORMAL) return from_reply(what, reply);
+  auto read = amqp_read_message(state_, kChannel, &message, 0);
+  if (read.reply_type != AMQP_RESPONSE_NORMAL) return from_reply("read message from " + std::string(queue), read);
   got.body = text_of(message.body);
+  got.headers = headers_of(message.properties);
   if (message.properties._flags & AMQP_BASIC_CONTENT_TYPE_FLAG)
     got.content_type = text_of(message.properties.content_type);
+  if (message.properties._flags & AMQP_BASIC_TIMESTAMP_FLAG)
+    got.timestamp = static_cast<std::int64_t>(message.properties.timestamp);
   amqp_destroy_message(&message);
-  release_buffers();
   return std::optional<Got>(std::move(got));
 }
 
@@ -232,14 +339,30 @@ Status Connection::consume(std::string_view queue) {
   return ok_status();
 }
 
-Status Connection::publish(std::string_view routing_key, std::string_view body, std::string_view content_type,
-                           bool mandatory) {
+Status Connection::publish(const Message& message, bool mandatory) {
   amqp_basic_properties_t props{};
   props._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_CONTENT_TYPE_FLAG;
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
-  props.content_type = bytes_of(content_type);
-  int rc = amqp_basic_publish(state_, kChannel, amqp_empty_bytes, bytes_of(routing_key), mandatory ? 1 : 0, 0, &props,
-                              bytes_of(body));
+  props.content_type = bytes_of(message.content_type);
+  std::vector<amqp_table_entry_t> entries;
+  entries.reserve(message.headers.size());
+  for (const auto& [name, value] : message.headers) entries.push_back(text_entry(name, value));
+  if (!entries.empty()) {
+    props._flags |= AMQP_BASIC_HEADERS_FLAG;
+    props.headers = amqp_table_t{static_cast<int>(entries.size()), entries.data()};
+  }
+  std::string expiration;
+  if (message.expiration) {
+    expiration = std::to_string(std::max<long long>(0, message.expiration->count()));
+    props._flags |= AMQP_BASIC_EXPIRATION_FLAG;
+    props.expiration = bytes_of(expiration);
+  }
+  if (message.timestamp) {
+    props._flags |= AMQP_BASIC_TIMESTAMP_FLAG;
+    props.timestamp = static_cast<std::uint64_t>(*message.timestamp);
+  }
+  int rc = amqp_basic_publish(state_, kChannel, amqp_empty_bytes, bytes_of(message.queue), mandatory ? 1 : 0, 0,
+                              &props, bytes_of(message.body));
   if (rc != AMQP_STATUS_OK) return unavailable("publish", amqp_error_string2(rc));
   return ok_status();
 }

@@ -15,7 +15,9 @@
 
 #include "common/result.hpp"
 #include "queue/amqp_url.hpp"
+#include "queue/message.hpp"
 #include "queue/options.hpp"
+#include "queue/topology.hpp"
 
 namespace htut::queue {
 
@@ -33,7 +35,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   ~Connection();
 
-  // Declares countwords (with its dead-letter arguments) and countwords.dead. Idempotent.
+  // Declares every queue of topology(). Idempotent.
   // A queue that exists with other properties is refused by the broker
   // (406 PRECONDITION_FAILED): that is a `conflict` error (see from_reply),
   // and the channel is closed, so the connection is done for.
@@ -43,23 +45,35 @@ class Connection {
   // queue.delete; with if_empty, a queue that still holds messages is refused
   // (`conflict`, the channel is closed). Returns how many messages it held.
   Result<std::uint32_t> delete_queue(std::string_view queue, bool if_empty);
+  Status declare(const QueueSpec& spec);
+  // queue.declare passive: a cheap round trip that also checks the queue exists.
+  Status check_queue(std::string_view queue);
+  // How many messages wait (ready) in the queue.
+  Result<std::uint32_t> message_count(std::string_view queue);
+  // queue.purge: how many messages were dropped.
+  Result<std::uint32_t> purge(std::string_view queue);
+
+  // basic.get with manual ack: the next ready message, or nullopt when none.
+  // It stays unacked (invisible to others) until acked, rejected, or the
+  // connection closes (then it is requeued).
+  struct Got {
+    std::string body, content_type;
+    Headers headers;
+    std::uint64_t delivery_tag = 0;
+    std::optional<std::int64_t> timestamp;
+  };
+  Result<std::optional<Got>> get(std::string_view queue);
   Status confirm_select();
   Status qos(std::uint16_t prefetch);
   Status consume(std::string_view queue);
 
   // basic.publish of a persistent message on the default exchange.
-  Status publish(std::string_view routing_key, std::string_view body, std::string_view content_type, bool mandatory);
+  Status publish(const Message& message, bool mandatory);
   // In confirm mode, after publishing the delivery numbered `seq` (1, 2, ...
   // per connection) with mandatory set: waits up to `timeout` for its
   // basic.ack. A basic.return (no such queue), basic.nack, a close or the
   // timeout is an `unavailable` error.
   Status wait_confirm(std::uint64_t seq, std::string_view routing_key, std::chrono::milliseconds timeout);
-  // basic.get with manual ack: nullopt when the queue is empty.
-  struct Got {
-    std::string body, content_type;
-    std::uint64_t delivery_tag = 0;
-  };
-  Result<std::optional<Got>> get(std::string_view queue);
   Status ack(std::uint64_t delivery_tag);
   Status reject(std::uint64_t delivery_tag, bool requeue);
 
@@ -98,6 +112,13 @@ class Connection {
   std::string where_;
   bool log_refusals_ = true;
 };
+
+// A message's headers as text; of the x-death array only the first (newest)
+// entry's reason, queue and time, as x-death.reason / x-death.queue / x-death.time.
+Headers headers_of(const amqp_basic_properties_t& props);
+// The name shown by `rabbitmqctl list_connections client_properties`:
+// "htut <role> dyno=<$DYNO or host name> pid=<pid>".
+std::string full_connection_name(std::string_view role);
 
 // Text for a reply (library status, or the broker's close code and text).
 std::string describe_reply(const amqp_rpc_reply_t& reply);

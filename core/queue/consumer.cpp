@@ -54,6 +54,7 @@ struct Consumer::State {
     const auto& props = message.properties;
     if (props._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) d.content_type = text_of(props.content_type);
     d.persistent = (props._flags & AMQP_BASIC_DELIVERY_MODE_FLAG) && props.delivery_mode == AMQP_DELIVERY_PERSISTENT;
+    d.headers = headers_of(props);
     return d;
   }
 

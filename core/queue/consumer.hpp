@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "queue/message.hpp"
 #include "queue/options.hpp"
 #include "queue/topology.hpp"
 
@@ -25,6 +26,7 @@ struct Delivery {
   bool redelivered = false;
   std::string content_type;  // as published (application/json for jobs)
   bool persistent = false;   // delivery_mode 2
+  Headers headers;           // x-htut-retries, … (see message.hpp)
   // Which connection it came on: delivery tags are per channel, so an ack
   // after a reconnect would hit a different message. ack/reject refuse that.
   std::uint64_t connection_id = 0;

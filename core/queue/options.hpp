@@ -13,7 +13,9 @@ struct ConnectOptions {
   // often (the worker polls while a job is counted on another thread).
   int heartbeat_seconds = 30;
   std::string ca_file = "/etc/ssl/certs/ca-certificates.crt";  // Debian's CA bundle, for amqps://
-  std::string connection_name = "htut";                        // shown in the broker's management UI
+  // The role part of the connection_name client property, which reads
+  // "htut <role> dyno=<$DYNO or host> pid=<pid>" (rabbitmqctl list_connections).
+  std::string connection_name = "client";
 };
 
 }  // namespace htut::queue

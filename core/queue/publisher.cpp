@@ -70,11 +70,11 @@ struct Publisher::State {
   }
 
   // One publish on the open connection, waiting for its confirm.
-  Status publish_confirmed(const std::string& body, Clock::time_point deadline) {
+  Status publish_confirmed(const Message& message, Clock::time_point deadline) {
     Connection& conn = *connection;
     std::uint64_t seq = next_seq++;
-    if (auto s = conn.publish(kJobQueue, body, "application/json", true); !s) return s;
-    return conn.wait_confirm(seq, kJobQueue, remaining(deadline));
+    if (auto s = conn.publish(message, true); !s) return s;
+    return conn.wait_confirm(seq, message.queue, remaining(deadline));
   }
 
   // Runs `operation` on a connection; a failure on a connection that was
@@ -110,10 +110,32 @@ Publisher::Publisher(std::string url, ConnectOptions options)
 Publisher::~Publisher() = default;
 
 Status Publisher::publish(const Job& job, std::chrono::milliseconds timeout) {
+  Message message;
+  message.queue = kJobQueue;
+  message.body = job_to_json(job);
+  return send(message, timeout);
+}
+
+Status Publisher::send(const Message& message, std::chrono::milliseconds timeout) {
   std::lock_guard lock(state_->mutex);
   auto deadline = Clock::now() + timeout;
-  std::string body = job_to_json(job);
-  return state_->with_connection(deadline, [&](Connection&) { return state_->publish_confirmed(body, deadline); });
+  return state_->with_connection(deadline, [&](Connection&) { return state_->publish_confirmed(message, deadline); });
+}
+
+Result<std::uint32_t> Publisher::waiting(const std::string& queue, std::chrono::milliseconds timeout) {
+  std::lock_guard lock(state_->mutex);
+  auto deadline = Clock::now() + timeout;
+  std::uint32_t count = 0;
+  auto s = state_->with_connection(deadline, [&](Connection& conn) -> Status {
+    conn.set_rpc_timeout(std::max(milliseconds(1), remaining(deadline)));
+    auto got = conn.message_count(queue);
+    conn.set_rpc_timeout(state_->options.rpc_timeout);
+    if (!got) return got.error();
+    count = *got;
+    return ok_status();
+  });
+  if (!s) return s.error();
+  return count;
 }
 
 Status Publisher::ping(std::chrono::milliseconds timeout) {

@@ -13,6 +13,7 @@
 
 #include "common/result.hpp"
 #include "queue/job.hpp"
+#include "queue/message.hpp"
 #include "queue/options.hpp"
 
 namespace htut::queue {
@@ -29,6 +30,11 @@ class Publisher {
   // a basic.return (unroutable), basic.nack, closed channel/connection or
   // timeout is an `unavailable` error. Connecting counts against `timeout`.
   Status publish(const Job& job, std::chrono::milliseconds timeout);
+  // Any message (a retry, a dead letter, a job put back by `htut jobs retry`),
+  // with the same guarantees: ok only once confirmed.
+  Status send(const Message& message, std::chrono::milliseconds timeout);
+  // How many messages are ready in `queue` (a passive queue.declare).
+  Result<std::uint32_t> waiting(const std::string& queue, std::chrono::milliseconds timeout);
 
   // For /healthz: connects if needed and makes one round trip to the broker.
   Status ping(std::chrono::milliseconds timeout = std::chrono::seconds(3));

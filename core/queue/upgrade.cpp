@@ -40,8 +40,13 @@ Result<std::uint64_t> move_all(Channel& ch, const std::string& from, const std::
     if (!*got) return moved;
     const Connection::Got& message = **got;
     // The seed's jobs carry no content type; htut's are JSON.
-    std::string_view type = message.content_type.empty() ? "application/json" : message.content_type;
-    if (auto s = ch.conn.publish(to, message.body, type, true); !s) return s.error();
+    Message copy;
+    copy.queue = to;
+    copy.body = message.body;
+    if (!message.content_type.empty()) copy.content_type = message.content_type;
+    copy.headers = message.headers;
+    copy.timestamp = message.timestamp;
+    if (auto s = ch.conn.publish(copy, true); !s) return s.error();
     if (auto s = ch.conn.wait_confirm(ch.next_seq++, to, confirm_timeout); !s) return s.error();
     if (auto s = ch.conn.ack(message.delivery_tag); !s) return s.error();
     ++moved;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <exception>
 #include <stdexcept>
 
 namespace htut::storage {
@@ -28,6 +29,11 @@ struct Exchange {
   const BodySink* sink = nullptr;
   HttpResponse response;
   std::optional<Error> sink_error;
+  // An exception thrown by a callback (the sink's count running out of
+  // memory, say). It must never unwind through libcurl: that leaves the
+  // handle attached to its internal multi handle, and every later transfer
+  // on it fails. The callback aborts the transfer instead; perform() rethrows.
+  std::exception_ptr failure;
 };
 
 std::size_t read_body(char* buffer, std::size_t size, std::size_t nitems, void* userdata) {
@@ -46,8 +52,7 @@ int seek_body(void* userdata, curl_off_t offset, int origin) {
   return CURL_SEEKFUNC_OK;
 }
 
-std::size_t write_body(char* data, std::size_t size, std::size_t nmemb, void* userdata) {
-  auto* ex = static_cast<Exchange*>(userdata);
+std::size_t write_body_unguarded(char* data, std::size_t size, std::size_t nmemb, Exchange* ex) {
   std::size_t n = size * nmemb;
   long status = 0;
   curl_easy_getinfo(ex->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -65,8 +70,17 @@ std::size_t write_body(char* data, std::size_t size, std::size_t nmemb, void* us
   return n;
 }
 
-std::size_t read_header(char* data, std::size_t size, std::size_t nitems, void* userdata) {
+std::size_t write_body(char* data, std::size_t size, std::size_t nmemb, void* userdata) {
   auto* ex = static_cast<Exchange*>(userdata);
+  try {
+    return write_body_unguarded(data, size, nmemb, ex);
+  } catch (...) {
+    ex->failure = std::current_exception();
+    return CURL_WRITEFUNC_ERROR;
+  }
+}
+
+std::size_t read_header_unguarded(char* data, std::size_t size, std::size_t nitems, Exchange* ex) {
   std::string_view line(data, size * nitems);
   if (line.rfind("HTTP/", 0) == 0) {
     ex->response.headers.clear();  // a new response (e.g. after 100 Continue)
@@ -83,6 +97,16 @@ std::size_t read_header(char* data, std::size_t size, std::size_t nitems, void* 
     value.remove_suffix(1);
   ex->response.headers.emplace_back(std::move(name), std::string(value));
   return line.size();
+}
+
+std::size_t read_header(char* data, std::size_t size, std::size_t nitems, void* userdata) {
+  auto* ex = static_cast<Exchange*>(userdata);
+  try {
+    return read_header_unguarded(data, size, nitems, ex);
+  } catch (...) {
+    ex->failure = std::current_exception();
+    return 0;  // aborts the transfer
+  }
 }
 
 bool is_retryable(CURLcode code) {
@@ -178,6 +202,7 @@ Transfer CurlEasy::perform(const HttpRequest& request, const BodySink* sink) {
   }
 
   CURLcode rc = curl_easy_perform(curl);
+  if (ex.failure) std::rethrow_exception(ex.failure);
   Transfer t;
   t.streamed = ex.response.streamed;
   if (ex.sink_error) {

@@ -11,7 +11,7 @@
 
 namespace htut::storage {
 
-std::unique_ptr<Storage> make_storage(const config::S3Config& config) {
+std::unique_ptr<Storage> make_storage(const config::S3Config& config, const RetryPolicy& retries) {
   if (config.is_file()) {
     auto parsed = boost::urls::parse_uri(config.location);
     if (!parsed || parsed->path().empty() || parsed->path().front() != '/')
@@ -21,7 +21,8 @@ std::unique_ptr<Storage> make_storage(const config::S3Config& config) {
   auto endpoint = S3Endpoint::parse(config.location, config.bucket);
   if (!endpoint) throw std::invalid_argument(endpoint.error().message);
   sigv4::Credentials credentials{config.key, config.secret, config.session_token};
-  return std::make_unique<S3Storage>(std::move(*endpoint), std::move(credentials), config.region, config.bucket);
+  return std::make_unique<S3Storage>(std::move(*endpoint), std::move(credentials), config.region, config.bucket,
+                                     retries);
 }
 
 Reader string_reader(std::string_view data) {

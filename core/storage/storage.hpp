@@ -11,6 +11,7 @@
 
 #include "common/result.hpp"
 #include "config/config.hpp"
+#include "storage/retry_policy.hpp"
 
 namespace htut::storage {
 
@@ -45,8 +46,9 @@ class Storage {  // thread-safe: many threads may call concurrently
 };
 
 // http(s) -> S3, file:// -> local directory. Throws std::invalid_argument for a location
-// config::load would have rejected.
-std::unique_ptr<Storage> make_storage(const config::S3Config& config);
+// config::load would have rejected. `retries`: how an S3 request retries transient
+// failures (the worker asks for fewer: it puts a job back with a delay instead).
+std::unique_ptr<Storage> make_storage(const config::S3Config& config, const RetryPolicy& retries = {});
 
 // Convenience readers/sinks.
 Reader string_reader(std::string_view data);  // data must outlive the reader

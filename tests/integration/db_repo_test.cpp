@@ -541,3 +541,82 @@ TEST_CASE("db repo: the outbox republishes documents still pending long after th
   REQUIRE(docs.mark_published(a->document_slug, a->time_uploaded).ok());
   CHECK_FALSE(listed());
 }
+
+TEST_CASE("db repo: the outbox leaves alone a job a worker holds or one waiting for its retry") {
+  db::Pool pool(test_db().url, 2);
+  db::Documents docs(pool);
+  auto a = docs.insert_pending(new_doc(unique_slug("held")));
+  REQUIRE(a.ok());
+  REQUIRE(docs.mark_published(a->document_slug, a->time_uploaded).ok());
+  auto listed = [&] {
+    auto v = docs.unpublished(1000);
+    REQUIRE(v.ok());
+    for (const auto& x : *v)
+      if (x.document_slug == a->document_slug) return true;
+    return false;
+  };
+  auto conn = db::Connection::open(test_db().url);
+  REQUIRE(conn.ok());
+  auto age = [&](const char* column) {
+    REQUIRE((*conn)
+                ->exec(std::string("UPDATE file_upload_meta SET ") + column +
+                           " = now() - interval '20 minutes' WHERE document_slug = $1",
+                       {a->document_slug})
+                .ok());
+  };
+  // A worker took it (attempts 1): it is in a worker's hands or the broker redelivers it.
+  auto claimed = docs.claim_job(a->document_slug, a->time_uploaded);
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->has_value());
+  CHECK((*claimed)->attempts == 1);
+  age("published_at");
+  age("job_due_at");
+  CHECK_FALSE(listed());
+  // Unless nothing was heard of it for 2 hours (the broker lost it too).
+  REQUIRE((*conn)
+              ->exec("UPDATE file_upload_meta SET job_due_at = now() - interval '2 hours',"
+                     " published_at = now() - interval '2 hours' WHERE document_slug = $1",
+                     {a->document_slug})
+              .ok());
+  CHECK(listed());
+  // Put back for a retry due in 2 minutes: waiting in a retry queue, not lost.
+  REQUIRE(docs.release_job(a->document_slug, a->time_uploaded, std::chrono::seconds(120)).ok());
+  CHECK(docs.find(a->document_slug, a->time_uploaded).value()->attempts == 0);
+  CHECK_FALSE(listed());
+  // Nothing heard of it for 20 minutes: it may be lost.
+  age("job_due_at");
+  CHECK(listed());
+  // Claimed by one outbox: a second one finds nothing to publish.
+  auto first = docs.claim_unpublished(1000);
+  REQUIRE(first.ok());
+  bool mine = false;
+  for (const auto& c : *first) mine = mine || c.document.document_slug == a->document_slug;
+  CHECK(mine);
+  auto second = docs.claim_unpublished(1000);
+  REQUIRE(second.ok());
+  for (const auto& c : *second) CHECK(c.document.document_slug != a->document_slug);
+  // A publish that failed gives the claim back.
+  for (const auto& c : *first)
+    if (c.document.document_slug == a->document_slug) REQUIRE(docs.unclaim(c).ok());
+  CHECK(listed());
+}
+
+TEST_CASE("db repo: any outcome clears attempts; a failed document can be put back") {
+  db::Pool pool(test_db().url, 1);
+  db::Documents docs(pool);
+  auto a = docs.insert_pending(new_doc(unique_slug("attempts")));
+  REQUIRE(a.ok());
+  for (int i = 1; i <= 3; ++i) CHECK(docs.claim_job(a->document_slug, a->time_uploaded).value()->attempts == i);
+  REQUIRE(*docs.fail(a->document_slug, a->time_uploaded, "gone"));
+  auto failed = docs.find(a->document_slug, a->time_uploaded);
+  CHECK((*failed)->attempts == 0);
+  CHECK_FALSE(docs.claim_job(a->document_slug, a->time_uploaded).value().has_value());  // not pending
+  REQUIRE(*docs.reset_failed(a->document_slug, a->time_uploaded));
+  auto again = docs.find(a->document_slug, a->time_uploaded);
+  CHECK((*again)->status == "pending");
+  CHECK_FALSE((*again)->error.has_value());
+  CHECK_FALSE(*docs.reset_failed(a->document_slug, a->time_uploaded));  // only failed ones
+  CHECK(docs.claim_job(a->document_slug, a->time_uploaded).value()->attempts == 1);
+  REQUIRE(*docs.complete(a->document_slug, a->time_uploaded, 1, 1, "{\"a\": 1}"));
+  CHECK(docs.find(a->document_slug, a->time_uploaded).value()->attempts == 0);
+}

@@ -23,6 +23,7 @@
 
 const crypto = require('crypto');
 const http = require('http');
+const faults = require('./s3front_faults'); // test-controlled faults: see that file
 
 const MAX_BODY = 64 * 1024 * 1024; // htut sends at most one 16 MiB part per request
 const MAX_SKEW_MS = 15 * 60 * 1000; // S3's limit
@@ -415,7 +416,7 @@ async function handle(req, res, body) {
   if (opts.verbose) log({ at: 'info', method: req.method, path, status: resp.statusCode, bytes: body.length });
 }
 
-const server = http.createServer((req, res) => {
+const server = http.createServer(faults.wrap((req, res) => {
   const chunks = [];
   let size = 0;
   let tooLarge = false;
@@ -436,7 +437,7 @@ const server = http.createServer((req, res) => {
       else res.destroy();
     });
   });
-});
+}));
 server.keepAliveTimeout = 65000;
 
 const [host, port] = opts.listen.split(':');
