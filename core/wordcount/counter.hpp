@@ -43,6 +43,7 @@ class Counter {
   void handle(char32_t cp);
   void append(char32_t lower, bool letter);
   void end_word();
+  void split_word(std::string_view word);
   void hold(const char* word, size_t len);
   void end_chunk();
   void discard_chunk();
@@ -71,6 +72,13 @@ class Counter {
   uint32_t word_code_points_ = 0;
   uint32_t word_letters_ = 0;
   bool apostrophe_pending_ = false;  // seen after a word character; joins if a word character follows
+  // Step 3b: the word holds a code point of a script written without spaces
+  // and goes to the segmenter. Such a word may be longer than word_ holds
+  // (its segments are not): past kMaxHeldCodePoints it continues in
+  // long_word_, up to kLongWordBytes (the rest of a longer word is skipped).
+  bool word_no_space_ = false;
+  static constexpr size_t kLongWordBytes = 1 << 20;
+  std::string long_word_;
 };
 
 // Counts a whole text at once.

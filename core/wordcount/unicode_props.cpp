@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "wordcount/segmenter.hpp"
+
 namespace htut::wordcount {
 
 CharProps compute_props(char32_t cp) {
@@ -20,7 +22,7 @@ CharProps compute_props(char32_t cp) {
   UChar32 lower = cls == CharClass::apostrophe ? 0x27 : u_tolower(c);
   bool letter = (U_GET_GC_MASK(lower) & U_GC_L_MASK) != 0;
   return CharProps{static_cast<uint32_t>(lower) | static_cast<uint32_t>(cls) << 21 |
-                   static_cast<uint32_t>(letter) << 23};
+                   static_cast<uint32_t>(letter) << 23 | static_cast<uint32_t>(in_no_space_script(cp)) << 24};
 }
 
 const CharProps* bmp_props_table() {

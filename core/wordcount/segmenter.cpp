@@ -1,0 +1,117 @@
+#include "wordcount/segmenter.hpp"
+
+#include <unicode/brkiter.h>
+#include <unicode/locid.h>
+#include <unicode/uchar.h>
+#include <unicode/uniset.h>
+#include <unicode/utf16.h>
+#include <unicode/utf8.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+namespace htut::wordcount {
+
+namespace {
+
+constexpr uint32_t kMaxWordCodePoints = 100;
+
+[[noreturn]] void icu_failed(const char* what, UErrorCode status) {
+  throw std::runtime_error(std::string("word count: ICU ") + what + " failed: " + u_errorName(status));
+}
+
+const icu::UnicodeSet& no_space_scripts() {
+  static const icu::UnicodeSet set = [] {
+    UErrorCode status = U_ZERO_ERROR;
+    icu::UnicodeSet s(icu::UnicodeString(u"[[:Line_Break=Complex_Context:][:Script=Han:][:Script=Hiragana:]"
+                                         u"[:Script=Katakana:]]"),
+                      status);
+    if (U_FAILURE(status)) icu_failed("UnicodeSet", status);
+    s.freeze();
+    return s;
+  }();
+  return set;
+}
+
+// Building a word instance loads rules and dictionaries: done once, then cloned per thread.
+std::unique_ptr<icu::BreakIterator> clone_prototype() {
+  static std::mutex mutex;
+  static std::unique_ptr<icu::BreakIterator> prototype;
+  std::lock_guard lock(mutex);
+  if (!prototype) {
+    UErrorCode status = U_ZERO_ERROR;
+    prototype.reset(icu::BreakIterator::createWordInstance(icu::Locale::getRoot(), status));
+    if (U_FAILURE(status) || !prototype) {
+      prototype.reset();
+      icu_failed("word break iterator", status);
+    }
+  }
+  std::unique_ptr<icu::BreakIterator> copy(prototype->clone());
+  if (!copy) throw std::runtime_error("word count: cloning ICU's word break iterator failed");
+  return copy;
+}
+
+}  // namespace
+
+bool in_no_space_script(char32_t cp) { return no_space_scripts().contains(static_cast<UChar32>(cp)); }
+
+Segmenter& Segmenter::for_this_thread() {
+  thread_local Segmenter segmenter;
+  return segmenter;
+}
+
+Segmenter::Segmenter() : iterator_(clone_prototype()) {}
+
+Segmenter::~Segmenter() { utext_close(&text_); }
+
+std::span<const std::string_view> Segmenter::words(std::string_view word) {
+  out_.clear();
+  // UTF-16 for ICU (its dictionary engines work on UTF-16 directly), with the
+  // byte offset of each code point so segments come back as views of `word`.
+  if (utf16_.size() < word.size()) {
+    utf16_.resize(word.size());
+    offsets_.resize(word.size() + 1);
+  }
+  const auto* bytes = reinterpret_cast<const uint8_t*>(word.data());
+  const auto n = static_cast<int32_t>(word.size());
+  int32_t units = 0;
+  for (int32_t i = 0; i < n;) {
+    offsets_[static_cast<size_t>(units)] = static_cast<uint32_t>(i);
+    UChar32 c;
+    U8_NEXT_UNSAFE(bytes, i, c);  // the counter wrote well-formed UTF-8
+    U16_APPEND_UNSAFE(utf16_.data(), units, c);
+  }
+  offsets_[static_cast<size_t>(units)] = static_cast<uint32_t>(n);
+
+  UErrorCode status = U_ZERO_ERROR;
+  utext_openUChars(&text_, utf16_.data(), units, &status);
+  iterator_->setText(&text_, status);
+  if (U_FAILURE(status)) icu_failed("setText", status);
+
+  int32_t start = iterator_->first();
+  for (int32_t end = iterator_->next(); end != icu::BreakIterator::DONE; start = end, end = iterator_->next()) {
+    if (iterator_->getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols
+    uint32_t code_points = 0;
+    uint32_t letters = 0;
+    for (int32_t i = start; i < end;) {
+      UChar32 c;
+      U16_NEXT_UNSAFE(utf16_.data(), i, c);
+      ++code_points;
+      letters += (U_GET_GC_MASK(c) & U_GC_L_MASK) != 0;
+    }
+    const uint32_t from = offsets_[static_cast<size_t>(start)];
+    size_t len = offsets_[static_cast<size_t>(end)] - from;
+    // Steps 4 and 5 for the segment (the map checks the stop list).
+    if (len >= 2 && word[from + len - 2] == '\'' && word[from + len - 1] == 's') {
+      len -= 2;
+      code_points -= 2;
+      letters -= 1;
+    }
+    if (code_points < 2 || code_points > kMaxWordCodePoints || letters == 0) continue;
+    out_.emplace_back(word.data() + from, len);
+  }
+  return out_;
+}
+
+}  // namespace htut::wordcount
