@@ -14,35 +14,12 @@ namespace htut::wordcount {
 namespace {
 constexpr uint32_t kMaxWordCodePoints = 100;
 
-size_t encode_utf8(char32_t c, char* out) {
-  if (c < 0x80) {
-    out[0] = static_cast<char>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    out[0] = static_cast<char>(0xC0 | (c >> 6));
-    out[1] = static_cast<char>(0x80 | (c & 0x3F));
-    return 2;
-  }
-  if (c < 0x10000) {
-    out[0] = static_cast<char>(0xE0 | (c >> 12));
-    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out[2] = static_cast<char>(0x80 | (c & 0x3F));
-    return 3;
-  }
-  out[0] = static_cast<char>(0xF0 | (c >> 18));
-  out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-  out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-  out[3] = static_cast<char>(0x80 | (c & 0x3F));
-  return 4;
-}
-
 constexpr uint32_t ascii3(char a, char b, char c) {
   return static_cast<uint32_t>(a) << 16 | static_cast<uint32_t>(b) << 8 | static_cast<uint32_t>(c);
 }
 }  // namespace
 
-Counter::Counter() : props_(bmp_props_table()) {
+Counter::Counter() : props_(bmp_props_table()), word_(std::make_unique_for_overwrite<char[]>(kWordBufferBytes)) {
   for (std::string_view w : stop_words()) counts_.add_stop_word(w);
   // The ASCII fast path hands 1-byte words to the map instead of testing their
   // length (a branch it cannot predict): make them stop entries.
@@ -112,12 +89,12 @@ void Counter::handle(char32_t cp) {
 
   switch (cls) {
     case CharClass::word:
+      word_no_space_ |= props.no_space_script();  // step 3b
       if (apostrophe_pending_) {
         apostrophe_pending_ = false;
         append('\'', false);
       }
       append(lower, props.lower_is_letter());
-      word_no_space_ |= props.no_space_script();
       break;
     case CharClass::apostrophe:
       if (word_code_points_ > 0 && !apostrophe_pending_) {
@@ -133,15 +110,26 @@ void Counter::handle(char32_t cp) {
 
 void Counter::append(char32_t c, bool letter) {
   word_letters_ += letter;
-  if (++word_code_points_ <= kMaxHeldCodePoints) {
-    word_bytes_ += encode_utf8(c, word_ + word_bytes_);
-    return;
-  }
-  // Too long to be a word, but step 3b may still find words in it.
-  if (long_word_.empty()) long_word_.assign(word_, word_bytes_);
-  if (long_word_.size() < kLongWordBytes) {
-    char utf8[4];
-    long_word_.append(utf8, encode_utf8(c, utf8));
+  if (++word_code_points_ > kMaxStoredCodePoints) return;  // far too long; only its length matters
+  char* out = word_.get() + word_bytes_;
+  if (c < 0x80) {
+    out[0] = static_cast<char>(c);
+    word_bytes_ += 1;
+  } else if (c < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (c >> 6));
+    out[1] = static_cast<char>(0x80 | (c & 0x3F));
+    word_bytes_ += 2;
+  } else if (c < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (c >> 12));
+    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (c & 0x3F));
+    word_bytes_ += 3;
+  } else {
+    out[0] = static_cast<char>(0xF0 | (c >> 18));
+    out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[3] = static_cast<char>(0x80 | (c & 0x3F));
+    word_bytes_ += 4;
   }
 }
 
@@ -154,22 +142,8 @@ void Counter::end_word() {
   word_bytes_ = 0;
   word_code_points_ = 0;
   word_letters_ = 0;
-  if (word_no_space_) {  // step 3b
-    word_no_space_ = false;
-    if (code_points <= kMaxHeldCodePoints) {
-      split_word(std::string_view(word_, bytes));
-      return;
-    }
-    const size_t n = long_word_.size();
-    long_word_.append(kKeyPadding, '\0');  // add_padded may read past a segment
-    split_word(std::string_view(long_word_.data(), n));
-    long_word_.clear();
-    return;
-  }
-  if (code_points > kMaxHeldCodePoints) {
-    long_word_.clear();
-    return;
-  }
+  if (word_no_space_) return split_word(bytes);
+  if (code_points > kMaxHeldCodePoints) return;
   // Step 4: a final 's goes (after lowercasing and ’ -> ').
   if (bytes >= 2 && word_[bytes - 2] == '\'' && word_[bytes - 1] == 's') {
     bytes -= 2;
@@ -178,12 +152,14 @@ void Counter::end_word() {
   }
   // Step 5 (the stop list is checked by the map).
   if (code_points < 2 || code_points > kMaxWordCodePoints || letters == 0) return;
-  hold(word_, bytes);
+  hold(word_.get(), bytes);
 }
 
-// Step 3b: the word's segments (steps 4 and 5 done, the map checks the stop list).
-void Counter::split_word(std::string_view word) {
-  for (std::string_view w : Segmenter::for_this_thread().words(word)) hold(w.data(), w.size());
+// Step 3b: the word's segments, steps 4 and 5 done (the map checks the stop list).
+void Counter::split_word(size_t bytes) {
+  word_no_space_ = false;
+  for (std::string_view w : Segmenter::for_this_thread().words(std::string_view(word_.get(), bytes)))
+    hold(w.data(), w.size());
 }
 
 void Counter::hold(const char* word, size_t len) {
@@ -245,7 +221,6 @@ void Counter::discard_chunk() {
   word_code_points_ = 0;
   word_letters_ = 0;
   word_no_space_ = false;
-  long_word_.clear();
   held_.clear();
   if (spilled_) chunk_words_.clear();
   spilled_ = false;

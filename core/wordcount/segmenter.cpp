@@ -56,6 +56,12 @@ std::unique_ptr<icu::BreakIterator> clone_prototype() {
 
 bool in_no_space_script(char32_t cp) { return no_space_scripts().contains(static_cast<UChar32>(cp)); }
 
+void for_each_no_space_script_range(const std::function<void(char32_t, char32_t)>& f) {
+  const icu::UnicodeSet& set = no_space_scripts();
+  for (int32_t i = 0; i < set.getRangeCount(); ++i)
+    f(static_cast<char32_t>(set.getRangeStart(i)), static_cast<char32_t>(set.getRangeEnd(i)));
+}
+
 Segmenter& Segmenter::for_this_thread() {
   thread_local Segmenter segmenter;
   return segmenter;

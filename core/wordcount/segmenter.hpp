@@ -6,6 +6,7 @@
 // >= 100 (numbers, letters, kana, ideographs). The one place that wraps ICU's
 // break iterator; one iterator per thread, cloned from a shared prototype.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -22,6 +23,8 @@ namespace htut::wordcount {
 // [[:Line_Break=Complex_Context:][:Script=Han:][:Script=Hiragana:][:Script=Katakana:]]
 // (a frozen ICU set, built once). Words without such a code point are never segmented.
 bool in_no_space_script(char32_t cp);
+// Calls f(first, last) for each range of code points of that set, in order.
+void for_each_no_space_script_range(const std::function<void(char32_t, char32_t)>& f);
 
 class Segmenter {
  public:

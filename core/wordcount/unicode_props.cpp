@@ -8,7 +8,10 @@
 
 namespace htut::wordcount {
 
-CharProps compute_props(char32_t cp) {
+namespace {
+
+// Everything but the step-3b bit.
+CharProps base_props(char32_t cp) {
   const auto c = static_cast<UChar32>(cp);
   CharClass cls = CharClass::other;
   if (is_rule_whitespace(cp)) {
@@ -22,13 +25,26 @@ CharProps compute_props(char32_t cp) {
   UChar32 lower = cls == CharClass::apostrophe ? 0x27 : u_tolower(c);
   bool letter = (U_GET_GC_MASK(lower) & U_GC_L_MASK) != 0;
   return CharProps{static_cast<uint32_t>(lower) | static_cast<uint32_t>(cls) << 21 |
-                   static_cast<uint32_t>(letter) << 23 | static_cast<uint32_t>(in_no_space_script(cp)) << 24};
+                   static_cast<uint32_t>(letter) << 23};
+}
+
+constexpr uint32_t kNoSpaceScriptBit = 1u << 24;
+
+}  // namespace
+
+CharProps compute_props(char32_t cp) {
+  CharProps p = base_props(cp);
+  if (in_no_space_script(cp)) p.packed |= kNoSpaceScriptBit;
+  return p;
 }
 
 const CharProps* bmp_props_table() {
   static const std::vector<CharProps> table = [] {
     std::vector<CharProps> t(0x10000);
-    for (char32_t cp = 0; cp < 0x10000; ++cp) t[cp] = compute_props(cp);
+    for (char32_t cp = 0; cp < 0x10000; ++cp) t[cp] = base_props(cp);
+    for_each_no_space_script_range([&](char32_t first, char32_t last) {
+      for (char32_t cp = first; cp <= last && cp < 0x10000; ++cp) t[cp].packed |= kNoSpaceScriptBit;
+    });
     return t;
   }();
   return table.data();
