@@ -89,3 +89,9 @@ TEST_CASE("segmenter: one iterator per thread, results independent of the thread
   for (const auto& g : got) CHECK(g == expected);
   CHECK(&Segmenter::for_this_thread() == &Segmenter::for_this_thread());
 }
+
+TEST_CASE("segmenter: a word is stored up to 2^18 code points; the rest of a longer one is not segmented") {
+  // 70,000 x 4 ideographs: the first 65,536 repetitions (2^18 code points) are segmented.
+  const CountResult r = count_words(repeat("\u5317\u4EAC\u5927\u5B66", 70000));
+  CHECK(r.top == Words{{"\u5317\u4EAC", 65536}, {"\u5927\u5B66", 65536}});
+}
