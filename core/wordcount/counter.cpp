@@ -89,7 +89,7 @@ void Counter::handle(char32_t cp) {
 
   switch (cls) {
     case CharClass::word:
-      word_no_space_ |= props.no_space_script();  // step 3b
+      word_props_ |= props.packed;  // for step 3b
       if (apostrophe_pending_) {
         apostrophe_pending_ = false;
         append('\'', false);
@@ -142,7 +142,7 @@ void Counter::end_word() {
   word_bytes_ = 0;
   word_code_points_ = 0;
   word_letters_ = 0;
-  if (word_no_space_) return split_word(bytes);
+  if (CharProps{word_props_}.no_space_script()) return split_word(bytes);
   if (code_points > kMaxHeldCodePoints) return;
   // Step 4: a final 's goes (after lowercasing and ’ -> ').
   if (bytes >= 2 && word_[bytes - 2] == '\'' && word_[bytes - 1] == 's') {
@@ -157,7 +157,7 @@ void Counter::end_word() {
 
 // Step 3b: the word's segments, steps 4 and 5 done (the map checks the stop list).
 void Counter::split_word(size_t bytes) {
-  word_no_space_ = false;
+  word_props_ = 0;
   for (std::string_view w : Segmenter::for_this_thread().words(std::string_view(word_.get(), bytes)))
     hold(w.data(), w.size());
 }
@@ -220,7 +220,7 @@ void Counter::discard_chunk() {
   word_bytes_ = 0;
   word_code_points_ = 0;
   word_letters_ = 0;
-  word_no_space_ = false;
+  word_props_ = 0;
   held_.clear();
   if (spilled_) chunk_words_.clear();
   spilled_ = false;

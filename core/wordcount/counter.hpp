@@ -77,7 +77,8 @@ class Counter {
   uint32_t word_code_points_ = 0;
   uint32_t word_letters_ = 0;
   bool apostrophe_pending_ = false;  // seen after a word character; joins if a word character follows
-  bool word_no_space_ = false;       // holds a code point of a script written without spaces (step 3b)
+  // The OR of the word's CharProps: no_space_script() says whether step 3b segments it.
+  uint32_t word_props_ = 0;
 };
 
 // Counts a whole text at once.
