@@ -52,6 +52,15 @@ std::unique_ptr<icu::BreakIterator> clone_prototype() {
   return copy;
 }
 
+bool has_letter(const char16_t* s, int32_t i, int32_t end) {
+  while (i < end) {
+    UChar32 c;
+    U16_NEXT_UNSAFE(s, i, c);
+    if (U_GET_GC_MASK(c) & U_GC_L_MASK) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 bool in_no_space_script(char32_t cp) { return no_space_scripts().contains(static_cast<UChar32>(cp)); }
@@ -73,49 +82,47 @@ Segmenter::~Segmenter() { utext_close(&text_); }
 
 std::span<const std::string_view> Segmenter::words(std::string_view word) {
   out_.clear();
-  // UTF-16 for ICU (its dictionary engines work on UTF-16 directly), with the
-  // byte offset of each code point so segments come back as views of `word`.
-  if (utf16_.size() < word.size()) {
-    utf16_.resize(word.size());
-    offsets_.resize(word.size() + 1);
-  }
+  // UTF-16 for ICU: its dictionary engines work on UTF-16 directly.
+  if (utf16_.size() < word.size()) utf16_.resize(word.size());
   const auto* bytes = reinterpret_cast<const uint8_t*>(word.data());
   const auto n = static_cast<int32_t>(word.size());
   int32_t units = 0;
   for (int32_t i = 0; i < n;) {
-    offsets_[static_cast<size_t>(units)] = static_cast<uint32_t>(i);
     UChar32 c;
     U8_NEXT_UNSAFE(bytes, i, c);  // the counter wrote well-formed UTF-8
     U16_APPEND_UNSAFE(utf16_.data(), units, c);
   }
-  offsets_[static_cast<size_t>(units)] = static_cast<uint32_t>(n);
 
   UErrorCode status = U_ZERO_ERROR;
   utext_openUChars(&text_, utf16_.data(), units, &status);
   iterator_->setText(&text_, status);
   if (U_FAILURE(status)) icu_failed("setText", status);
 
-  int32_t start = iterator_->first();
-  for (int32_t end = iterator_->next(); end != icu::BreakIterator::DONE; start = end, end = iterator_->next()) {
-    if (iterator_->getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols
+  // Walk the segments in order, keeping the byte offset in `word` alongside the UTF-16 index.
+  size_t from = 0;
+  int32_t i = iterator_->first();
+  for (int32_t end = iterator_->next(); end != icu::BreakIterator::DONE; end = iterator_->next()) {
+    const int32_t start = i;
     uint32_t code_points = 0;
-    uint32_t letters = 0;
-    for (int32_t i = start; i < end;) {
+    size_t len = 0;
+    while (i < end) {
       UChar32 c;
       U16_NEXT_UNSAFE(utf16_.data(), i, c);
       ++code_points;
-      letters += (U_GET_GC_MASK(c) & U_GC_L_MASK) != 0;
+      len += U8_LENGTH(c);
     }
-    const uint32_t from = offsets_[static_cast<size_t>(start)];
-    size_t len = offsets_[static_cast<size_t>(end)] - from;
+    const size_t at = from;
+    from += len;
+    if (iterator_->getRuleStatus() < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols
     // Steps 4 and 5 for the segment (the map checks the stop list).
-    if (len >= 2 && word[from + len - 2] == '\'' && word[from + len - 1] == 's') {
+    int32_t stop = end;
+    if (len >= 2 && word[at + len - 2] == '\'' && word[at + len - 1] == 's') {
       len -= 2;
       code_points -= 2;
-      letters -= 1;
+      stop -= 2;
     }
-    if (code_points < 2 || code_points > kMaxWordCodePoints || letters == 0) continue;
-    out_.emplace_back(word.data() + from, len);
+    if (code_points < 2 || code_points > kMaxWordCodePoints || !has_letter(utf16_.data(), start, stop)) continue;
+    out_.emplace_back(word.data() + at, len);
   }
   return out_;
 }

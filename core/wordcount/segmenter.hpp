@@ -46,8 +46,7 @@ class Segmenter {
  private:
   std::unique_ptr<icu::BreakIterator> iterator_;
   UText text_ = UTEXT_INITIALIZER;
-  std::vector<char16_t> utf16_;     // the word in UTF-16, reused
-  std::vector<uint32_t> offsets_;   // UTF-16 index -> byte offset in the word
+  std::vector<char16_t> utf16_;  // the word in UTF-16, reused
   std::vector<std::string_view> out_;
 };
 
