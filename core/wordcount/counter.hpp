@@ -77,7 +77,9 @@ class Counter {
   uint32_t word_code_points_ = 0;
   uint32_t word_letters_ = 0;
   bool apostrophe_pending_ = false;  // seen after a word character; joins if a word character follows
-  // The OR of the word's CharProps: no_space_script() says whether step 3b segments it.
+  // The OR of the CharProps of the word's characters: no_space_script() says
+  // whether step 3b segments it. Only that bit matters, so it is reset only
+  // once it is set (split_word) and when a chunk is dropped.
   uint32_t word_props_ = 0;
 };
 
