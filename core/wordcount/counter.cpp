@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "wordcount/ascii_fast_path.hpp"
+#include "wordcount/segmenter.hpp"
 #include "wordcount/stop_words.hpp"
 
 namespace htut::wordcount {
@@ -18,7 +19,7 @@ constexpr uint32_t ascii3(char a, char b, char c) {
 }
 }  // namespace
 
-Counter::Counter() : props_(bmp_props_table()) {
+Counter::Counter() : props_(bmp_props_table()), word_(std::make_unique_for_overwrite<char[]>(kWordBufferBytes)) {
   for (std::string_view w : stop_words()) counts_.add_stop_word(w);
   // The ASCII fast path hands 1-byte words to the map instead of testing their
   // length (a branch it cannot predict): make them stop entries.
@@ -88,6 +89,7 @@ void Counter::handle(char32_t cp) {
 
   switch (cls) {
     case CharClass::word:
+      word_props_ |= props.packed;  // for step 3b
       if (apostrophe_pending_) {
         apostrophe_pending_ = false;
         append('\'', false);
@@ -108,8 +110,8 @@ void Counter::handle(char32_t cp) {
 
 void Counter::append(char32_t c, bool letter) {
   word_letters_ += letter;
-  if (++word_code_points_ > kMaxHeldCodePoints) return;  // too long to be a word; only its length matters
-  char* out = word_ + word_bytes_;
+  if (++word_code_points_ > kMaxStoredCodePoints) return;  // far too long; only its length matters
+  char* out = word_.get() + word_bytes_;
   if (c < 0x80) {
     out[0] = static_cast<char>(c);
     word_bytes_ += 1;
@@ -140,6 +142,7 @@ void Counter::end_word() {
   word_bytes_ = 0;
   word_code_points_ = 0;
   word_letters_ = 0;
+  if (CharProps{word_props_}.no_space_script()) return split_word(bytes);
   if (code_points > kMaxHeldCodePoints) return;
   // Step 4: a final 's goes (after lowercasing and ’ -> ').
   if (bytes >= 2 && word_[bytes - 2] == '\'' && word_[bytes - 1] == 's') {
@@ -149,7 +152,14 @@ void Counter::end_word() {
   }
   // Step 5 (the stop list is checked by the map).
   if (code_points < 2 || code_points > kMaxWordCodePoints || letters == 0) return;
-  hold(word_, bytes);
+  hold(word_.get(), bytes);
+}
+
+// Step 3b: the word's segments, steps 4 and 5 done (the map checks the stop list).
+void Counter::split_word(size_t bytes) {
+  word_props_ = 0;
+  for (std::string_view w : Segmenter::for_this_thread().words(std::string_view(word_.get(), bytes)))
+    hold(w.data(), w.size());
 }
 
 void Counter::hold(const char* word, size_t len) {
@@ -210,6 +220,7 @@ void Counter::discard_chunk() {
   word_bytes_ = 0;
   word_code_points_ = 0;
   word_letters_ = 0;
+  word_props_ = 0;
   held_.clear();
   if (spilled_) chunk_words_.clear();
   spilled_ = false;

@@ -5,6 +5,7 @@
 // words, not with the input size. Not thread-safe: one Counter per document.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,10 +31,14 @@ class Counter {
   CountResult result(size_t top = kDefaultTop) const;
 
  private:
-  // Longest word kept while it is being read: 100 code points, plus 2 for a
-  // final 's that step 4 may still remove. Longer words are only counted, not stored.
+  // Longest word counted: 100 code points, plus 2 for a final 's that step 4
+  // may still remove.
   static constexpr uint32_t kMaxHeldCodePoints = 102;
-  static constexpr size_t kWordBufferBytes = kMaxHeldCodePoints * 4 + kKeyPadding;
+  // Longest word stored while it is being read: step 3b may find words in a
+  // longer one. Past this, only its length is counted (the rest of a longer
+  // word of those scripts is not segmented).
+  static constexpr uint32_t kMaxStoredCodePoints = 1u << 18;
+  static constexpr size_t kWordBufferBytes = kMaxStoredCodePoints * 4 + kKeyPadding;
   // Words of the current chunk wait here until the chunk ends (step 2 may still
   // drop them); past this many bytes they move into chunk_words_ instead, so a
   // huge chunk costs memory per distinct word only.
@@ -43,6 +48,7 @@ class Counter {
   void handle(char32_t cp);
   void append(char32_t lower, bool letter);
   void end_word();
+  [[gnu::noinline]] void split_word(size_t bytes);
   void hold(const char* word, size_t len);
   void end_chunk();
   void discard_chunk();
@@ -65,12 +71,16 @@ class Counter {
   uint32_t fast_path_backoff_ = 0;
   uint32_t chunks_until_fast_path_ = 0;
 
-  // The current word, lowercased UTF-8 with U+2019 written as '.
-  char word_[kWordBufferBytes] = {};
+  // The current word, lowercased UTF-8 with U+2019 written as ' (kWordBufferBytes).
+  std::unique_ptr<char[]> word_;
   size_t word_bytes_ = 0;
   uint32_t word_code_points_ = 0;
   uint32_t word_letters_ = 0;
   bool apostrophe_pending_ = false;  // seen after a word character; joins if a word character follows
+  // The OR of the CharProps of the word's characters: no_space_script() says
+  // whether step 3b segments it. Only that bit matters, so it is reset only
+  // once it is set (split_word) and when a chunk is dropped.
+  uint32_t word_props_ = 0;
 };
 
 // Counts a whole text at once.

@@ -4,9 +4,14 @@
 
 #include <vector>
 
+#include "wordcount/segmenter.hpp"
+
 namespace htut::wordcount {
 
-CharProps compute_props(char32_t cp) {
+namespace {
+
+// Everything but the step-3b bit.
+CharProps base_props(char32_t cp) {
   const auto c = static_cast<UChar32>(cp);
   CharClass cls = CharClass::other;
   if (is_rule_whitespace(cp)) {
@@ -23,10 +28,23 @@ CharProps compute_props(char32_t cp) {
                    static_cast<uint32_t>(letter) << 23};
 }
 
+constexpr uint32_t kNoSpaceScriptBit = 1u << 24;
+
+}  // namespace
+
+CharProps compute_props(char32_t cp) {
+  CharProps p = base_props(cp);
+  if (in_no_space_script(cp)) p.packed |= kNoSpaceScriptBit;
+  return p;
+}
+
 const CharProps* bmp_props_table() {
   static const std::vector<CharProps> table = [] {
     std::vector<CharProps> t(0x10000);
-    for (char32_t cp = 0; cp < 0x10000; ++cp) t[cp] = compute_props(cp);
+    for (char32_t cp = 0; cp < 0x10000; ++cp) t[cp] = base_props(cp);
+    for_each_no_space_script_range([&](char32_t first, char32_t last) {
+      for (char32_t cp = first; cp <= last && cp < 0x10000; ++cp) t[cp].packed |= kNoSpaceScriptBit;
+    });
     return t;
   }();
   return table.data();

@@ -1,7 +1,8 @@
 #pragma once
 // What the word-count rules need to know about one code point, packed into
 // 32 bits: its role (whitespace, word character, apostrophe, other), its simple
-// lowercase mapping, and whether that lowercase is a letter (L*).
+// lowercase mapping, whether that lowercase is a letter (L*), and whether the
+// code point is of a script written without spaces (step 3b).
 // Answers come from ICU (Unicode 15 in ICU 72); the BMP is tabulated once so
 // the hot path is one array load.
 #include <cstdint>
@@ -16,6 +17,7 @@ struct CharProps {
   // The simple lowercase mapping; U+2019 maps to U+0027 (step 4 of the rules).
   char32_t lower() const { return packed & 0x1FFFFFu; }
   bool lower_is_letter() const { return (packed >> 23) & 1u; }
+  bool no_space_script() const { return (packed >> 24) & 1u; }
 };
 
 // Table of the 65536 BMP code points (built on first use, thread-safe).

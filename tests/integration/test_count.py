@@ -1,11 +1,12 @@
 """`htut count`: the shared word-count cases, the command line contract, and a
 differential test against the reference implementation (../shared/tools/
-wordcount_ref.py, skipped visibly when it is not there).
+wordcount_ref.py with rules v2, skipped visibly when it is not there; it runs
+under /usr/bin/python3, which has Debian's python3-icu).
 
 Needs HTUT_BIN (the built binary) and HTUT_SOURCE_DIR; no services.
 """
 import concurrent.futures
-import importlib.util
+import base64
 import json
 import os
 import random
@@ -129,6 +130,23 @@ WORDS = ["alice", "Alice", "ALICE", "don", "t", "s", "it", "let", "o", "neil", "
          "\u0627\u0644\u0639\u0631\u0628\u064a\u0629", "\u0939\u093f\u0928\u094d\u0926\u0940", "\u0e44\u0e17\u0e22",
          "\U00010400\U00010401", "\U0001d400\U0001d401", "\uff41\uff42", "\u2167", "\u2460", "\u0663\u0664", "w",
          "ww", "www", "Www", "WWW", "http", "https", "com", "org", "the", "and", "THE", "of", "you", "\u02bc"]
+# Step 3b (rules v2): scripts written without spaces, alone and glued to other words.
+NO_SPACE_WORDS = ["\u6211\u4eec\u4eca\u5929\u53bb\u5317\u4eac", "\u56fe\u4e66\u9986\u770b\u4e66", "\u6771\u4eac\u30bf\u30ef\u30fc",
+                  "\u3072\u3089\u304c\u306a\u306e\u672c", "\uff76\uff80\uff76\uff85", "\u4eba\u3005", "\u5e74",
+                  "\u0e20\u0e32\u0e29\u0e32\u0e44\u0e17\u0e22\u0e40\u0e1b\u0e47\u0e19\u0e20\u0e32\u0e29\u0e32",
+                  "\u0e9e\u0eb2\u0eaa\u0eb2\u0ea5\u0eb2\u0ea7", "\u1797\u17b6\u179f\u17b6\u1781\u17d2\u1798\u17c2\u179a",
+                  "\u1019\u103c\u1014\u103a\u1019\u102c\u1018\u102c\u101e\u102c", "iPhone\u624b\u673a", "2020\u5e74",
+                  "\uff21\uff22\uff23\u5317\u4eac", "\u05e2\u05d1'\u6771\u4eac", "\u5b66\u751f's", "\u0130\u6771",
+                  "\u5168\u89d2\uff10\uff11", "\u3000\u65e5\u672c\u8a9e"]
+WORDS += NO_SPACE_WORDS
+NO_SPACE_RANGES = [(0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x3040, 0x30FF), (0x4E00, 0x9FFF),
+                   (0xFF66, 0xFF9F)]  # Thai, Lao, Burmese, Khmer, kana, Han, half-width katakana
+
+
+def holds_no_space_script(word):
+    return any(lo <= ord(c) <= hi for c in word for lo, hi in NO_SPACE_RANGES)
+
+
 PUNCT = ["'", "\u2019", "'", "\u2019", "''", "-", "_", ".", ",", ":", "/", "//", "://", "@", "www.", "WWW.", "!",
          "\u2018", "`", "\uff07", "\u00b7", "\u3001", "\uff20", "\u00b4", "?", "(", ")", "\ufffd", "\U0001f600"]
 INVALID = [b"\xff", b"\xc3", b"\xe2\x82", b"\xf0\x9f\x98", b"\xc1\x81", b"\xed\xa0\x80", b"\xf4\x90\x80\x80",
@@ -162,7 +180,8 @@ def random_input(rng):
             if not ascii_only:
                 parts.append(rng.choice(INVALID))
         elif roll < 0.97:  # words around the 100-code-point limit, maybe with 's
-            letters = rng.choice(["a", "\u00e9", "\u65e5", "\U00010428", "Z"])
+            letters = rng.choice(["a", "\u00e9", "\u65e5", "\U00010428", "Z", "\u5317\u4eac\u5927\u5b66", "\u0e44\u0e17\u0e22",
+                                  "ab\u6771"])
             word = letters * rng.randint(97, 103) + rng.choice(["", "'s", "\u2019s", "s"])
             parts.append(word.encode())
         else:  # raw random bytes (no NUL)
@@ -176,22 +195,41 @@ def unicode14_safe(data):
     return all(unicodedata.category(c) != "Cn" for c in data.decode("utf-8", errors="replace"))
 
 
-def load_oracle():
-    path = os.path.join(source_dir(), "..", "shared", "tools", "wordcount_ref.py")
-    if not os.path.exists(path):
-        return None
-    spec = importlib.util.spec_from_file_location("wordcount_ref", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+ORACLE_PYTHON = "/usr/bin/python3"  # Debian's, the one that sees python3-icu
+# Runs in ORACLE_PYTHON: the oracle's count() with rules v2 over [[base64 input, top], ...] on stdin.
+ORACLE_DRIVER = """
+import base64, importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("wordcount_ref", sys.argv[1])
+ref = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(ref)
+out = [ref.count(base64.b64decode(d), top, rules="v2") for d, top in json.load(sys.stdin)]
+json.dump([[r["total_words"], r["distinct_words"], list(r["word_counts"].items())] for r in out], sys.stdout)
+"""
+
+
+def oracle_path():
+    shared = os.environ.get("HTUT_SHARED_DIR") or os.path.join(source_dir(), "..", "shared")  # e.g. from a worktree
+    path = os.path.join(shared, "tools", "wordcount_ref.py")
+    return path if os.path.exists(path) else None
+
+
+def oracle_v2(path, inputs):
+    """The oracle's (total, distinct, [(word, count), ...]) for each (data, top); fails (never
+    skips) when the oracle is there but cannot run rules v2."""
+    request = json.dumps([[base64.b64encode(d).decode(), top] for d, top in inputs]).encode()
+    r = subprocess.run([ORACLE_PYTHON, "-c", ORACLE_DRIVER, path], input=request, capture_output=True, timeout=600)
+    if r.returncode != 0:
+        raise AssertionError(f"the v2 oracle did not run under {ORACLE_PYTHON} (python3-icu missing? tools/setup "
+                             f"installs it): {r.stderr.decode(errors='replace')[-2000:]}")
+    return [(total, distinct, [tuple(p) for p in top]) for total, distinct, top in json.loads(r.stdout)]
 
 
 class Differential(unittest.TestCase):
     N = 2000
 
     def test_random_inputs_match_the_oracle(self):
-        oracle = load_oracle()
-        if oracle is None:
+        path = oracle_path()
+        if path is None:
             self.skipTest("../shared/tools/wordcount_ref.py not present: differential test not run")
         rng = random.Random(int(os.environ.get("HTUT_DIFF_SEED", "20261128")))
         inputs = []
@@ -199,18 +237,19 @@ class Differential(unittest.TestCase):
             data = random_input(rng)
             if unicode14_safe(data):
                 inputs.append((data, rng.choice([None, None, 0, 1, 3, 10, 1000])))
+        expected = oracle_v2(path, [(data, 100 if top is None else top) for data, top in inputs])
+        # The generator must exercise step 3b: many inputs whose v2 result has words of those scripts.
+        no_space = sum(any(holds_no_space_script(w) for w, _ in want[2]) for want in expected)
+        self.assertGreater(no_space, self.N // 10)
 
         def check(item):
             data, top = item
-            expected = oracle.count(data, 100 if top is None else top)
             args = ["-"] if top is None else ["-", "--top", str(top)]
-            r = run_count(args, data)
-            return data, top, r, expected
+            return run_count(args, data)
 
         failures = []
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            for data, top, r, expected in pool.map(check, inputs):
-                want = (expected["total_words"], expected["distinct_words"], list(expected["word_counts"].items()))
+            for (data, top), r, want in zip(inputs, pool.map(check, inputs), expected):
                 if r.returncode != 0 or pairs(r.stdout) != want:
                     failures.append(f"input={data!r} top={top}\n  want {want}\n  got  {r.stdout!r} {r.stderr!r}")
         self.assertEqual(failures[:5], [], f"{len(failures)} of {len(inputs)} inputs differ")
