@@ -1,6 +1,10 @@
 #include "wordcount/word_map.hpp"
 
+#include <sys/random.h>
+
 #include <array>
+#include <cerrno>
+#include <stdexcept>
 
 namespace htut::wordcount {
 
@@ -9,6 +13,20 @@ constexpr size_t kInitialSlots = 1024;
 
 constexpr uint64_t low_mask(size_t n) { return n >= 8 ? ~0ull : (1ull << (8 * n)) - 1; }
 constexpr uint64_t high_mask(size_t n) { return n <= 8 ? 0 : low_mask(n - 8); }
+
+// Fills out with bytes from the kernel's CSPRNG.
+void secure_random(void* out, size_t size) {
+  auto* p = static_cast<unsigned char*>(out);
+  while (size > 0) {
+    const ssize_t n = getrandom(p, size, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("wordcount: getrandom failed, no seed for the word map's hash");
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+}
 }  // namespace
 
 // Masks that keep the first n bytes of a little-endian 16-byte load.
@@ -21,7 +39,7 @@ const uint64_t WordMap::kHighMask[17] = {high_mask(0),  high_mask(1),  high_mask
                                          high_mask(10), high_mask(11), high_mask(12), high_mask(13), high_mask(14),
                                          high_mask(15), high_mask(16)};
 
-WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {}
+WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) { secure_random(seed_, sizeof seed_); }
 
 void WordMap::add(std::string_view w, uint64_t n) {
   std::string padded(w);
@@ -61,15 +79,33 @@ void WordMap::insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t 
   }
   ++distinct_;
   // Keep the load factor at or below 1/2 so probe runs stay short.
-  if (++used_ * 2 > slots_.size()) grow();
+  if (++used_ * 2 > slots_.size()) {
+    grow();
+  } else if (last_probe_ > kMaxProbe) {
+    // Unlucky (or attacked): the run around this slot is long. A fresh seed
+    // scatters it; a table at least 1/4 full also doubles.
+    ++rehashes_;
+    rehash(used_ * 4 > slots_.size() ? slots_.size() * 2 : slots_.size(), true);
+  }
 }
 
-void WordMap::grow() {
-  std::vector<Slot> old(slots_.size() * 2, Slot{});
+void WordMap::grow() { rehash(slots_.size() * 2, false); }
+
+uint64_t WordMap::hash_of(const Slot& s) const {
+  // Short keys sit in the slot (16 bytes, zero padded); long ones in the arena
+  // (load_key then reads only their len bytes).
+  const char* p = s.len <= 16 ? reinterpret_cast<const char*>(&s.lo) : arena_.data() + s.lo;
+  return load_key(p, s.len).hash;
+}
+
+void WordMap::rehash(size_t slots, bool reseed) {
+  if (reseed) secure_random(seed_, sizeof seed_);
+  std::vector<Slot> old(slots, Slot{});
   old.swap(slots_);
   mask_ = slots_.size() - 1;
-  for (const Slot& s : old) {
+  for (Slot s : old) {
     if (s.len == 0) continue;
+    if (reseed) s.hash = static_cast<uint32_t>(hash_of(s));
     // The stored hash's low 32 bits pick the slot; tables stay below 2^32 slots.
     size_t i = s.hash & mask_;
     while (slots_[i].len != 0) i = (i + 1) & mask_;

@@ -51,6 +51,9 @@ class WordMap {
   // Forgets every entry (stop words included); keeps the allocated capacity.
   void clear();
 
+  // How many times a long probe run made the table rebuild itself (for tests).
+  uint64_t forced_rehashes() const { return rehashes_; }
+
  private:
   struct Slot {
     uint64_t count;
@@ -69,21 +72,36 @@ class WordMap {
     uint64_t hash;
   };
 
-  static Key load_key(const char* p, size_t len) {
+  // The hash is keyed with a secret seed drawn from the kernel's CSPRNG
+  // (getrandom) for every map, i.e. for every count. Why that is enough
+  // against hash flooding: nobody outside ever sees a hash or the seed (the
+  // result is ordered by count and word, not by slot), so colliding words must
+  // be found offline without knowing 256 random bits. Each 16-byte block is
+  // XORed with secret words before a full 64x64->128-bit multiply, and the
+  // folded product goes through a second keyed multiply (the rapidhash/wyhash
+  // construction): which slot a word lands in is unpredictable without the
+  // seed. A timing attack that learned something about one seed would learn
+  // it about a map that no longer exists. Probing stays bounded regardless:
+  // a probe run longer than kMaxProbe makes the map rehash with a fresh seed
+  // (and grow, when it may).
+  Key load_key(const char* p, size_t len) const {
     uint64_t lo, hi;
     std::memcpy(&lo, p, 8);
     std::memcpy(&hi, p + 8, 8);
     const size_t n = len < 16 ? len : 16;
     lo &= kLowMask[n];
     hi &= kHighMask[n];
-    uint64_t h = mix(lo ^ kSeed0 ^ len, hi ^ kSeed1);
+    uint64_t a = lo ^ seed_[0], b = hi ^ seed_[1];
     for (size_t i = 16; i < len; i += 16) {  // long words: 16 more bytes per round, masked at the end
-      uint64_t a = 0, b = 0;
+      uint64_t c = 0, d = 0;
       const size_t rest = len - i;
-      std::memcpy(&a, p + i, rest < 8 ? rest : 8);
-      if (rest > 8) std::memcpy(&b, p + i + 8, rest - 8 < 8 ? rest - 8 : 8);
-      h = mix(a ^ h, b ^ kSeed1);
+      std::memcpy(&c, p + i, rest < 8 ? rest : 8);
+      if (rest > 8) std::memcpy(&d, p + i + 8, rest - 8 < 8 ? rest - 8 : 8);
+      a = mix(a, b) ^ c ^ seed_[2];
+      b = d ^ seed_[3];
     }
+    const __uint128_t r = static_cast<__uint128_t>(a) * b;
+    const uint64_t h = mix(static_cast<uint64_t>(r) ^ seed_[2] ^ len, static_cast<uint64_t>(r >> 64) ^ seed_[3]);
     return Key{lo, hi, h};
   }
 
@@ -94,9 +112,13 @@ class WordMap {
 
   Slot& find(const Key& k, const char* p, size_t len) {
     const auto h32 = static_cast<uint32_t>(k.hash);
-    for (size_t i = h32 & mask_;; i = (i + 1) & mask_) {
+    const size_t home = h32 & mask_;
+    for (size_t i = home;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
-      if (s.len == 0) return s;
+      if (s.len == 0) {
+        last_probe_ = (i - home) & mask_;  // how far an insert into s lands from home
+        return s;
+      }
       if (s.hash == h32 && s.len == len) {
         if (len <= 16 ? (s.lo == k.lo && s.hi == k.hi) : std::memcmp(arena_.data() + s.lo, p, len) == 0) return s;
       }
@@ -105,16 +127,24 @@ class WordMap {
 
   void insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n);
   void grow();
+  // Rebuilds the table with `slots` slots (a power of two), after drawing a new seed if asked.
+  void rehash(size_t slots, bool reseed);
+  // The hash of a stored key (used when rehashing with a new seed).
+  uint64_t hash_of(const Slot& s) const;
   std::string_view key_of(const Slot& s) const {
     return s.len <= 16 ? std::string_view(reinterpret_cast<const char*>(&s.lo), s.len)
                        : std::string_view(arena_.data() + s.lo, s.len);
   }
 
-  static constexpr uint64_t kSeed0 = 0xa0761d6478bd642full;
-  static constexpr uint64_t kSeed1 = 0xe7037ed1a0b428dbull;
+  // Longest probe run an insert may take before the table is rebuilt. At a
+  // load of at most 1/2 with a random hash this is practically never reached.
+  static constexpr size_t kMaxProbe = 96;
   static const uint64_t kLowMask[17];
   static const uint64_t kHighMask[17];
 
+  uint64_t seed_[4];
+  size_t last_probe_ = 0;
+  uint64_t rehashes_ = 0;  // rebuilds forced by a long probe run
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t used_ = 0;  // occupied slots, stop words included

@@ -1,6 +1,7 @@
 """`htut count`: the shared word-count cases, the command line contract, and a
 differential test against the reference implementation (../shared/tools/
-wordcount_ref.py, skipped visibly when it is not there).
+wordcount_ref.py, or $HTUT_SHARED_DIR/tools/wordcount_ref.py; skipped visibly when
+it is not there).
 
 Needs HTUT_BIN (the built binary) and HTUT_SOURCE_DIR; no services.
 """
@@ -177,7 +178,8 @@ def unicode14_safe(data):
 
 
 def load_oracle():
-    path = os.path.join(source_dir(), "..", "shared", "tools", "wordcount_ref.py")
+    shared = os.environ.get("HTUT_SHARED_DIR") or os.path.join(source_dir(), "..", "shared")
+    path = os.path.join(shared, "tools", "wordcount_ref.py")
     if not os.path.exists(path):
         return None
     spec = importlib.util.spec_from_file_location("wordcount_ref", path)
