@@ -14,20 +14,32 @@ Outcome finish(Outcome o, Settle settle, std::string result, std::string error =
   return o;
 }
 
-// Streams the object through a fresh counter (never the whole file in memory).
+// Streams the object through a fresh counter (never the whole file in memory;
+// past the memory budget the counter spills to disk, its files gone with it).
 Result<wordcount::CountResult> count_object(storage::Storage& storage, const std::string& key,
-                                            const std::atomic<bool>& cancel, std::uint64_t& bytes) {
-  wordcount::Counter counter;
+                                            const std::atomic<bool>& cancel, std::uint64_t& bytes,
+                                            const wordcount::CountOptions& options) {
+  wordcount::Counter counter(options);
   bytes = 0;
+  // A spill that fails (disk full) is transient: retried, then requeued.
+  auto spill_failed = [](const wordcount::SpillError& e) { return make_error(Error::Kind::unavailable, e.what()); };
   auto got = storage.get(key, [&](std::string_view chunk) -> Status {
     if (cancel.load()) return make_error(Error::Kind::unavailable, "cancelled: the worker is stopping");
-    counter.feed(chunk);
+    try {  // no exception may cross the storage client
+      counter.feed(chunk);
+    } catch (const wordcount::SpillError& e) {
+      return spill_failed(e);
+    }
     bytes += chunk.size();
     return ok_status();
   });
   if (!got) return got.error();
-  counter.finish();
-  return counter.result(wordcount::kDefaultTop);
+  try {
+    counter.finish();
+    return counter.result(wordcount::kDefaultTop);
+  } catch (const wordcount::SpillError& e) {
+    return spill_failed(e);
+  }
 }
 
 }  // namespace
@@ -66,7 +78,7 @@ Outcome JobRunner::run(std::string_view body, const std::atomic<bool>& cancel) {
   if ((*row)->status != "pending") return finish(o, Settle::ack, "duplicate", "already " + (*row)->status);
 
   std::uint64_t bytes = 0;
-  auto counted = with_retries(retry_, cancel, [&] { return count_object(storage_, job->s3_key, cancel, bytes); });
+  auto counted = with_retries(retry_, cancel, [&] { return count_object(storage_, job->s3_key, cancel, bytes, count_); });
   o.bytes = bytes;
   if (cancel.load()) return finish(o, Settle::requeue, "cancelled", "the worker is stopping");
   if (!counted) {

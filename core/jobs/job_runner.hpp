@@ -18,6 +18,7 @@
 #include "jobs/job_store.hpp"
 #include "jobs/retry.hpp"
 #include "storage/storage.hpp"
+#include "wordcount/counter.hpp"
 
 namespace htut::jobs {
 
@@ -36,8 +37,8 @@ const char* settle_name(Settle settle);
 
 class JobRunner {
  public:
-  JobRunner(storage::Storage& storage, JobStore& store, RetryPolicy retry = {})
-      : storage_(storage), store_(store), retry_(retry) {}
+  JobRunner(storage::Storage& storage, JobStore& store, RetryPolicy retry = {}, wordcount::CountOptions count = {})
+      : storage_(storage), store_(store), retry_(retry), count_(std::move(count)) {}
 
   // Thread-safe as long as storage and store are (they are). `cancel` aborts
   // the count (and retries) when the worker must stop.
@@ -47,6 +48,7 @@ class JobRunner {
   storage::Storage& storage_;
   JobStore& store_;
   RetryPolicy retry_;
+  wordcount::CountOptions count_;  // memory budget and spill directory of each count
 };
 
 }  // namespace htut::jobs

@@ -50,7 +50,7 @@ Worker::Worker(std::string amqp_url, storage::Storage& storage, db::Documents& d
       documents_(documents),
       options_(std::move(options)),
       store_(documents_),
-      runner_(storage_, store_, options_.retry) {}
+      runner_(storage_, store_, options_.retry, options_.count) {}
 
 void Worker::stop() {
   {

@@ -2,9 +2,11 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <stdexcept>
+#include <utility>
 
 namespace htut::wordcount {
 
@@ -39,7 +41,10 @@ const uint64_t WordMap::kHighMask[17] = {high_mask(0),  high_mask(1),  high_mask
                                          high_mask(10), high_mask(11), high_mask(12), high_mask(13), high_mask(14),
                                          high_mask(15), high_mask(16)};
 
-WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) { secure_random(seed_, sizeof seed_); }
+WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {
+  secure_random(seed_, sizeof seed_);
+  arena_.reserve(4 * kMaxKeyBytes);
+}
 
 void WordMap::add(std::string_view w, uint64_t n) {
   std::string padded(w);
@@ -48,14 +53,21 @@ void WordMap::add(std::string_view w, uint64_t n) {
 }
 
 void WordMap::add_stop_word(std::string_view w) {
+  if (insert_stop(w)) stop_words_.emplace_back(w);
+}
+
+bool WordMap::insert_stop(std::string_view w) {
   std::string padded(w);
   padded.append(kKeyPadding, '\0');
   const Key k = load_key(padded.data(), w.size());
-  if (find(k, padded.data(), w.size()).len != 0) return;  // listed twice
+  if (find(k, padded.data(), w.size()).len != 0) return false;  // listed twice
+  SpillTarget* const target = std::exchange(spill_to_, nullptr);  // stop words never spill
   insert(find(k, padded.data(), w.size()), k, padded.data(), w.size(), 0);
+  spill_to_ = target;
   // insert() may have grown the table: look the slot up again.
   find(k, padded.data(), w.size()).stop = 1;
   --distinct_;
+  return true;
 }
 
 uint64_t WordMap::total() const {
@@ -79,14 +91,35 @@ void WordMap::insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t 
   }
   ++distinct_;
   // Keep the load factor at or below 1/2 so probe runs stay short.
-  if (++used_ * 2 > slots_.size()) {
-    grow();
+  if (spill_to_ != nullptr && distinct_ > kMinRunWords && distinct_ * 2 * sizeof(Slot) > limit_) {
+    // A budget below the table's own size: about 64 bytes per word (a slot at
+    // half load), but runs of at least kMinRunWords words.
+    ++used_;
+    spill_to_->spill(*this);
+  } else if (++used_ * 2 > slots_.size()) {
+    if (may_grow()) {
+      grow();
+    } else {
+      spill_to_->spill(*this);
+    }
   } else if (last_probe_ > kMaxProbe) {
     // Unlucky (or attacked): the run around this slot is long. A fresh seed
     // scatters it; a table at least 1/4 full also doubles.
     ++rehashes_;
-    rehash(used_ * 4 > slots_.size() ? slots_.size() * 2 : slots_.size(), true);
+    rehash(used_ * 4 > slots_.size() && may_grow() ? slots_.size() * 2 : slots_.size(), true);
   }
+  if (arena_.capacity() - arena_.size() < kMaxKeyBytes) reserve_arena();
+}
+
+void WordMap::reserve_arena() {
+  const size_t now = arena_.capacity();
+  const size_t wanted = std::max(2 * now, 4 * kMaxKeyBytes);
+  // While growing, the old and the new buffer are both alive.
+  if (spill_to_ != nullptr && slots_.capacity() * sizeof(Slot) + now + wanted > limit_) {
+    spill_to_->spill(*this);  // empties the arena (keeping its capacity)
+    if (arena_.capacity() - arena_.size() >= kMaxKeyBytes) return;
+  }
+  arena_.reserve(wanted);
 }
 
 void WordMap::grow() { rehash(slots_.size() * 2, false); }
@@ -113,11 +146,24 @@ void WordMap::rehash(size_t slots, bool reseed) {
   }
 }
 
-void WordMap::clear() {
+void WordMap::take_sorted(const std::function<void(std::string_view, uint64_t)>& f) {
+  size_t n = 0;
+  for (const Slot& s : slots_) {
+    if (s.len != 0 && !s.stop) slots_[n++] = s;
+  }
+  const auto first = slots_.begin();
+  std::sort(first, first + static_cast<std::ptrdiff_t>(n),
+            [this](const Slot& a, const Slot& b) { return key_of(a) < key_of(b); });
+  for (size_t i = 0; i < n; ++i) f(key_of(slots_[i]), slots_[i].count);
+  reset();
+}
+
+void WordMap::reset() {
   std::fill(slots_.begin(), slots_.end(), Slot{});
   used_ = 0;
   arena_.clear();
   distinct_ = 0;
+  for (const std::string& w : stop_words_) insert_stop(w);
 }
 
 }  // namespace htut::wordcount

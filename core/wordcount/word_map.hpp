@@ -4,8 +4,11 @@
 // slot, longer ones in one growing arena, so counting an occurrence never
 // allocates; memory grows with the number of distinct words only.
 // Stop words are entries marked "stop": one lookup both filters and counts.
+// With a memory budget, a map that would outgrow it hands itself to a
+// SpillTarget (which writes its words out and empties it) instead of growing.
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +18,30 @@ namespace htut::wordcount {
 // Bytes that must be readable after the start of a key passed to add_padded.
 inline constexpr size_t kKeyPadding = 16;
 
+class WordMap;
+
+// Where a map at its memory budget goes: spill(map) must empty it (take_sorted()).
+class SpillTarget {
+ public:
+  virtual void spill(WordMap& full) = 0;
+
+ protected:
+  ~SpillTarget() = default;
+};
+
 class WordMap {
  public:
   WordMap();
+
+  // From now on the map's table and arena stay within `bytes` (but never below
+  // its initial size, about 36 KiB), growth included; when a new word would
+  // need more, the map calls target->spill(*this) instead of growing.
+  void set_budget(size_t bytes, SpillTarget* target) {
+    limit_ = bytes;
+    spill_to_ = target;
+  }
+  // Bytes held by the table and the arena.
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
 
   // Marks w as a stop word: adding it later counts nothing. Call before adding words.
   void add_stop_word(std::string_view w);
@@ -48,8 +72,12 @@ class WordMap {
     }
   }
 
-  // Forgets every entry (stop words included); keeps the allocated capacity.
-  void clear();
+  // Calls f(word, count) for every counted word in byte order, then forgets
+  // them (reset()). Reorders the table in place: needs no extra memory.
+  void take_sorted(const std::function<void(std::string_view, uint64_t)>& f);
+
+  // Forgets every counted word; keeps the stop words and the allocated capacity.
+  void reset();
 
   // How many times a long probe run made the table rebuild itself (for tests).
   uint64_t forced_rehashes() const { return rehashes_; }
@@ -126,6 +154,13 @@ class WordMap {
   }
 
   void insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n);
+  bool insert_stop(std::string_view w);
+  // Whether doubling the table (old and new alive while copying) stays within the budget.
+  bool may_grow() const {
+    return spill_to_ == nullptr || slots_.size() * 3 * sizeof(Slot) + arena_.capacity() <= limit_;
+  }
+  // Makes room in the arena for the longest word, or spills when that would pass the budget.
+  void reserve_arena();
   void grow();
   // Rebuilds the table with `slots` slots (a power of two), after drawing a new seed if asked.
   void rehash(size_t slots, bool reseed);
@@ -139,6 +174,10 @@ class WordMap {
   // Longest probe run an insert may take before the table is rebuilt. At a
   // load of at most 1/2 with a random hash this is practically never reached.
   static constexpr size_t kMaxProbe = 96;
+  // Longest key: 100 code points of 4 bytes, and a final 's.
+  static constexpr size_t kMaxKeyBytes = 512;
+  // Fewest words in a run when the budget is smaller than the initial table.
+  static constexpr size_t kMinRunWords = 4;
   static const uint64_t kLowMask[17];
   static const uint64_t kHighMask[17];
 
@@ -150,6 +189,9 @@ class WordMap {
   size_t used_ = 0;  // occupied slots, stop words included
   std::string arena_;
   uint64_t distinct_ = 0;
+  std::vector<std::string> stop_words_;
+  size_t limit_ = 0;
+  SpillTarget* spill_to_ = nullptr;
 };
 
 }  // namespace htut::wordcount
