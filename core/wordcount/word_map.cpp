@@ -132,7 +132,10 @@ uint64_t WordMap::hash_of(const Slot& s) const {
 }
 
 void WordMap::rehash(size_t slots, bool reseed) {
-  if (reseed) secure_random(seed_, sizeof seed_);
+  if (reseed) {
+    secure_random(seed_, sizeof seed_);
+    ++seed_generation_;
+  }
   std::vector<Slot> old(slots, Slot{});
   old.swap(slots_);
   mask_ = slots_.size() - 1;

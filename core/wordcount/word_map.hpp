@@ -46,6 +46,32 @@ class WordMap {
   // Marks w as a stop word: adding it later counts nothing. Call before adding words.
   void add_stop_word(std::string_view w);
 
+  // A word's first 16 bytes and hash, for the map's current seed.
+  struct Key {
+    uint64_t lo, hi;  // first 16 bytes, masked to len
+    uint64_t hash;
+    uint64_t seed_generation;
+  };
+
+  // Two steps of add_padded, so a caller can hash several words and have
+  // their slots on the way from memory before it counts them: prepare()
+  // hashes and prefetches the home slot; add_prepared() counts. The map may
+  // rehash with a new seed in between (then the key is computed again).
+  Key prepare(const char* p, size_t len) const {
+    const Key k = load_key(p, len);
+    __builtin_prefetch(&slots_[k.hash & mask_]);
+    return k;
+  }
+  void add_prepared(const Key& key, const char* p, size_t len) {
+    const Key k = key.seed_generation == seed_generation_ ? key : load_key(p, len);
+    Slot& s = find(k, p, len);
+    if (s.len == 0) {
+      insert(s, k, p, len, 1);
+    } else {
+      s.count += 1;
+    }
+  }
+
   // Counts n occurrences of the len bytes at p. p must have kKeyPadding
   // readable bytes even when len is smaller (they are masked off).
   void add_padded(const char* p, size_t len, uint64_t n = 1) {
@@ -95,11 +121,6 @@ class WordMap {
   };
   static_assert(sizeof(Slot) == 32);
 
-  struct Key {
-    uint64_t lo, hi;  // first 16 bytes, masked to len
-    uint64_t hash;
-  };
-
   // The hash is keyed with a secret seed drawn from the kernel's CSPRNG
   // (getrandom) for every map, i.e. for every count. Why that is enough
   // against hash flooding: nobody outside ever sees a hash or the seed (the
@@ -130,7 +151,7 @@ class WordMap {
     }
     const __uint128_t r = static_cast<__uint128_t>(a) * b;
     const uint64_t h = mix(static_cast<uint64_t>(r) ^ seed_[2] ^ len, static_cast<uint64_t>(r >> 64) ^ seed_[3]);
-    return Key{lo, hi, h};
+    return Key{lo, hi, h, seed_generation_};
   }
 
   static uint64_t mix(uint64_t a, uint64_t b) {
@@ -182,6 +203,7 @@ class WordMap {
   static const uint64_t kHighMask[17];
 
   uint64_t seed_[4];
+  uint64_t seed_generation_ = 0;  // how many times the seed was drawn again
   size_t last_probe_ = 0;
   uint64_t rehashes_ = 0;  // rebuilds forced by a long probe run
   std::vector<Slot> slots_;
