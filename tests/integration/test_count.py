@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import unicodedata
 import unittest
 
@@ -300,9 +301,43 @@ class SpillFailures(unittest.TestCase):
             self.assertEqual(os.listdir(d), [])
 
 
+class SpillFilesHaveNoName(unittest.TestCase):
+    def test_runs_are_never_visible_in_tmpdir_even_when_the_count_is_killed(self):
+        # A count fed slowly through a pipe, spilling (tiny budget): while its
+        # run files are open (seen in /proc/PID/fd) TMPDIR lists nothing, and
+        # after SIGKILL nothing is left.
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, COUNT_MEMORY_BYTES="1", TMPDIR=d)
+            p = subprocess.Popen([htut(), "count", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, env=env)
+            try:
+                deadline = time.monotonic() + 60
+                open_runs = []
+                i = 0
+                while not open_runs and time.monotonic() < deadline:
+                    p.stdin.write(" ".join(f"qword{j}" for j in range(i, i + 5000)).encode() + b"\n")
+                    p.stdin.flush()
+                    i += 5000
+                    fd_dir = f"/proc/{p.pid}/fd"
+                    for fd in os.listdir(fd_dir):
+                        try:
+                            target = os.readlink(os.path.join(fd_dir, fd))
+                        except FileNotFoundError:  # closed meanwhile (a merge of runs)
+                            continue
+                        if target.startswith(d):
+                            open_runs.append(target)
+                self.assertTrue(open_runs, "the count never opened a run file")
+                self.assertEqual(os.listdir(d), [], f"run files visible: {open_runs}")
+            finally:
+                p.kill()
+                p.wait(timeout=60)
+                p.stdin.close()
+                p.stderr.close()
+            self.assertEqual(os.listdir(d), [])
+
+
 def run_measured(cmd, stdout):
     """Runs cmd; returns (exit status, CPU seconds user+sys, wall seconds, peak RSS in MiB) of that child alone."""
-    import time
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(p.pid, 0)
