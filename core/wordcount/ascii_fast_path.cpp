@@ -7,6 +7,18 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 #define HTUT_X86 1
+// Code between HTUT_BEGIN_<ISA> and HTUT_END_ISA is compiled for that
+// instruction set (and runs only where the CPU has it).
+#if defined(__clang__)
+#define HTUT_BEGIN_AVX2 _Pragma("clang attribute push (__attribute__((target(\"avx2\"))), apply_to = function)")
+#define HTUT_BEGIN_AVX512BW \
+  _Pragma("clang attribute push (__attribute__((target(\"avx512bw\"))), apply_to = function)")
+#define HTUT_END_ISA _Pragma("clang attribute pop")
+#else
+#define HTUT_BEGIN_AVX2 _Pragma("GCC push_options") _Pragma("GCC target(\"avx2\")")
+#define HTUT_BEGIN_AVX512BW _Pragma("GCC push_options") _Pragma("GCC target(\"avx512bw\")")
+#define HTUT_END_ISA _Pragma("GCC pop_options")
+#endif
 #endif
 
 namespace htut::wordcount {
@@ -85,8 +97,7 @@ Masks classify_sse2(const char* p, char* out) {
   return m;
 }
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
+HTUT_BEGIN_AVX2
 // The same with AVX2: two 32-byte halves.
 Masks classify_avx2(const char* p, char* out) {
   Masks m;
@@ -113,10 +124,9 @@ Masks classify_avx2(const char* p, char* out) {
   }
   return m;
 }
-#pragma GCC pop_options
+HTUT_END_ISA
 
-#pragma GCC push_options
-#pragma GCC target("avx512bw")
+HTUT_BEGIN_AVX512BW
 // The same with AVX-512BW: one register, and compares give the 64-bit masks directly.
 Masks classify_avx512(const char* p, char* out) {
   const __m512i b = _mm512_loadu_si512(p);
@@ -138,7 +148,7 @@ Masks classify_avx512(const char* p, char* out) {
   m.non_ascii = static_cast<uint64_t>(_mm512_movepi8_mask(b));
   return m;
 }
-#pragma GCC pop_options
+HTUT_END_ISA
 #endif
 
 
@@ -181,23 +191,21 @@ uint64_t drop_discarded_chunks(const Masks& m, uint64_t window, uint64_t word_bi
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
+HTUT_BEGIN_AVX2
 #define HTUT_COUNT_FN count_avx2
 #define HTUT_CLASSIFY_FN classify_avx2
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
-#pragma GCC pop_options
+HTUT_END_ISA
 
-#pragma GCC push_options
-#pragma GCC target("avx512bw")
+HTUT_BEGIN_AVX512BW
 #define HTUT_COUNT_FN count_avx512
 #define HTUT_CLASSIFY_FN classify_avx512
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
-#pragma GCC pop_options
+HTUT_END_ISA
 #endif
 
 using CountFn = const char* (*)(const char*, const char*, WordMap&);
