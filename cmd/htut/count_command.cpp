@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "cmd/htut/commands.hpp"
+#include "config/config.hpp"
 #include "wordcount/counter.hpp"
 
 namespace htut::cmd {
@@ -95,22 +96,38 @@ int count_main(const Args& args) {
     std::cerr << kUsage;
     return 2;
   }
+  // COUNT_MEMORY_BYTES and TMPDIR: past the budget the count spills to disk.
+  const auto cfg = load_role_config("count");
+  if (!cfg) return 1;
   const bool from_stdin = parsed->path == "-";
   const int fd = from_stdin ? STDIN_FILENO : ::open(parsed->path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     std::cerr << "htut count: cannot open " << parsed->path << ": " << std::strerror(errno) << "\n";
     return 1;
   }
-  wordcount::Counter counter;
-  const auto failure = count_stream(fd, counter);
+  wordcount::Counter counter(wordcount::CountOptions{cfg->count_memory_bytes, cfg->tmp_dir});
+  std::string out;
+  std::optional<std::string> failure;
+  std::optional<std::string> spill_failure;  // a run could not be written or read back
+  try {
+    failure = count_stream(fd, counter);
+    if (!failure) {
+      counter.finish();
+      out = wordcount::to_json(counter.result(parsed->top)) + "\n";
+    }
+  } catch (const wordcount::SpillError& e) {
+    spill_failure = e.what();
+  }
   if (!from_stdin) ::close(fd);
   if (failure) {
     std::cerr << "htut count: cannot read " << (from_stdin ? "standard input" : parsed->path) << ": " << *failure
               << "\n";
     return 1;
   }
-  counter.finish();
-  const std::string out = wordcount::to_json(counter.result(parsed->top)) + "\n";
+  if (spill_failure) {
+    std::cerr << "htut count: " << *spill_failure << "\n";
+    return 1;
+  }
   if (std::fwrite(out.data(), 1, out.size(), stdout) != out.size() || std::fflush(stdout) != 0) {
     std::cerr << "htut count: cannot write the result: " << std::strerror(errno) << "\n";
     return 1;

@@ -42,6 +42,7 @@ int worker_main(const Args& args) {
     db::Documents documents(pool);
     jobs::WorkerOptions options;
     options.concurrency = cfg.worker_concurrency;
+    options.count = {cfg.count_memory_bytes, cfg.tmp_dir};
     jobs::Worker worker(cfg.amqp_url, *storage, documents, options);
 
     std::thread signal_waiter([&] {

@@ -55,7 +55,8 @@ void check_url(const char* name, const std::string& url, std::initializer_list<c
 Needs needs_for_role(const std::string& role) {
   Needs n;
   if (role == "web") n.http = n.database = n.amqp = n.storage = true;
-  if (role == "worker") n.database = n.amqp = n.storage = n.worker = true;
+  if (role == "worker") n.database = n.amqp = n.storage = n.worker = n.count = true;
+  if (role == "count") n.count = true;
   if (role == "migrate") n.database = true;
   if (role == "s3") n.storage = true;
   return n;
@@ -103,6 +104,11 @@ Config load(const Needs& needs) {
   if (needs.worker) {
     c.worker_concurrency = default_concurrency();
     if (auto v = get("WORKER_CONCURRENCY")) c.worker_concurrency = parse_int<int>("WORKER_CONCURRENCY", *v, 1, 256);
+  }
+  if (needs.count) {
+    if (auto v = get("COUNT_MEMORY_BYTES"))
+      c.count_memory_bytes = parse_int<std::uint64_t>("COUNT_MEMORY_BYTES", *v, 1, std::uint64_t{1} << 40);
+    c.tmp_dir = get("TMPDIR").value_or("/tmp");
   }
   if (needs.database) {
     c.database_url = require("DATABASE_URL", "the PostgreSQL URL, e.g. postgres://user:pass@host:5432/db");

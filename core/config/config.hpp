@@ -29,6 +29,8 @@ struct Config {
   std::uint64_t max_upload_bytes = 104857600;
   int web_concurrency = 1;
   int worker_concurrency = 1;
+  std::uint64_t count_memory_bytes = 50331648;  // COUNT_MEMORY_BYTES: one count's budget before it spills
+  std::string tmp_dir = "/tmp";                 // TMPDIR: where a count spills
 };
 
 // What a role needs; load() only validates (and requires) those parts.
@@ -38,9 +40,10 @@ struct Needs {
   bool amqp = false;      // CLOUDAMQP_URL / AMQP_URL
   bool storage = false;   // S3_*
   bool worker = false;    // WORKER_CONCURRENCY
+  bool count = false;     // COUNT_MEMORY_BYTES, TMPDIR
 };
 
-Needs needs_for_role(const std::string& role);  // "web", "worker", "migrate", "s3"
+Needs needs_for_role(const std::string& role);  // "web", "worker", "migrate", "s3", "count"
 
 struct ConfigError : std::runtime_error {
   using std::runtime_error::runtime_error;

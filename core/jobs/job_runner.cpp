@@ -32,24 +32,35 @@ struct Counted {
   std::optional<Failure> failure;
 };
 
-// Streams the object through a fresh counter (never the whole file in memory).
+// Streams the object through a fresh counter (never the whole file in memory;
+// past the memory budget the counter spills to disk, its files gone with it).
 // A failure is classified by where it happened: reading, or counting.
 Counted count_object(storage::Storage& storage, const std::string& key, const std::atomic<bool>& cancel,
-                     std::uint64_t& bytes) {
-  wordcount::Counter counter;
+                     std::uint64_t& bytes, const wordcount::CountOptions& options) {
+  wordcount::Counter counter(options);
   bytes = 0;
+  // A spill that fails (disk full) is transient: the job comes back later.
   std::optional<Error> count_error;
+  auto spill_failed = [](const wordcount::SpillError& e) { return make_error(Error::Kind::unavailable, e.what()); };
   auto got = storage.get(key, [&](std::string_view chunk) -> Status {
     if (cancel.load()) return make_error(Error::Kind::unavailable, "cancelled: the worker is stopping");
-    // A count that cannot go on sets count_error and returns it.
-    counter.feed(chunk);
+    try {  // no exception may cross the storage client
+      counter.feed(chunk);
+    } catch (const wordcount::SpillError& e) {
+      count_error = spill_failed(e);
+      return *count_error;
+    }
     bytes += chunk.size();
     return ok_status();
   });
   if (count_error) return {std::nullopt, classify(Stage::count, *count_error, key)};
   if (!got) return {std::nullopt, classify(Stage::read_object, got.error(), key)};
-  counter.finish();
-  return {counter.result(kStoredTopWords), std::nullopt};
+  try {
+    counter.finish();
+    return {counter.result(kStoredTopWords), std::nullopt};
+  } catch (const wordcount::SpillError& e) {
+    return {std::nullopt, classify(Stage::count, spill_failed(e), key)};
+  }
 }
 
 }  // namespace
@@ -133,7 +144,7 @@ Outcome JobRunner::run_job(const queue::Job& the_job, int retries, const std::at
   if ((*claimed)->attempts > kMaxStartsWithoutOutcome) return fail(crash_error(), "crashed");
 
   std::uint64_t bytes = 0;
-  Counted counted = count_object(storage_, job->s3_key, cancel, bytes);
+  Counted counted = count_object(storage_, job->s3_key, cancel, bytes, count_);
   o.bytes = bytes;
   if (cancel.load()) return later("the worker is stopping");
   if (counted.failure) {

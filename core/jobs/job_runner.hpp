@@ -24,6 +24,7 @@
 #include "jobs/retry.hpp"
 #include "queue/job.hpp"
 #include "storage/storage.hpp"
+#include "wordcount/counter.hpp"
 
 namespace htut::jobs {
 
@@ -45,8 +46,8 @@ const char* settle_name(Settle settle);
 
 class JobRunner {
  public:
-  JobRunner(storage::Storage& storage, JobStore& store, RetryPolicy retry = {})
-      : storage_(storage), store_(store), retry_(retry) {}
+  JobRunner(storage::Storage& storage, JobStore& store, RetryPolicy retry = {}, wordcount::CountOptions count = {})
+      : storage_(storage), store_(store), retry_(retry), count_(std::move(count)) {}
 
   // Thread-safe as long as storage and store are (they are). `retries`: how
   // often the job was put back already (its x-htut-retries header). `cancel`
@@ -60,6 +61,7 @@ class JobRunner {
   storage::Storage& storage_;
   JobStore& store_;
   RetryPolicy retry_;
+  wordcount::CountOptions count_;  // memory budget and spill directory of each count
 };
 
 }  // namespace htut::jobs

@@ -44,7 +44,7 @@ Worker::Worker(std::string amqp_url, storage::Storage& storage, db::Documents& d
       documents_(documents),
       options_(std::move(options)),
       store_(documents_),
-      runner_(storage_, store_, options_.retry) {
+      runner_(storage_, store_, options_.retry, options_.count) {
   queue::ConnectOptions amqp = options_.amqp;
   amqp.connection_name = "worker publisher";
   publisher_ = std::make_unique<queue::Publisher>(amqp_url_, amqp);

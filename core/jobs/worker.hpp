@@ -35,6 +35,7 @@ struct WorkerOptions {
   std::chrono::milliseconds shutdown_grace{20000};
   queue::ConnectOptions amqp;
   RetryPolicy retry;
+  wordcount::CountOptions count;  // COUNT_MEMORY_BYTES, TMPDIR
 };
 
 class Worker {

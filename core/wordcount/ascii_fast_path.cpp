@@ -1,9 +1,24 @@
 #include "wordcount/ascii_fast_path.hpp"
 
+#include <array>
 #include <cstring>
+#include <utility>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define HTUT_X86 1
+// Code between HTUT_BEGIN_<ISA> and HTUT_END_ISA is compiled for that
+// instruction set (and runs only where the CPU has it).
+#if defined(__clang__)
+#define HTUT_BEGIN_AVX2 _Pragma("clang attribute push (__attribute__((target(\"avx2\"))), apply_to = function)")
+#define HTUT_BEGIN_AVX512BW \
+  _Pragma("clang attribute push (__attribute__((target(\"avx512bw\"))), apply_to = function)")
+#define HTUT_END_ISA _Pragma("clang attribute pop")
+#else
+#define HTUT_BEGIN_AVX2 _Pragma("GCC push_options") _Pragma("GCC target(\"avx2\")")
+#define HTUT_BEGIN_AVX512BW _Pragma("GCC push_options") _Pragma("GCC target(\"avx512bw\")")
+#define HTUT_END_ISA _Pragma("GCC pop_options")
+#endif
 #endif
 
 namespace htut::wordcount {
@@ -24,9 +39,37 @@ struct Masks {
   uint64_t non_ascii = 0;  // >= 0x80
 };
 
-#if defined(__SSE2__)
+// The masks of single bytes, with their byte.
+inline std::array<std::pair<char, uint64_t*>, 5> single_bytes(Masks& m) {
+  return {{{'\'', &m.apos}, {'@', &m.at}, {':', &m.colon}, {'/', &m.slash}, {'.', &m.dot}}};
+}
+
+// Portable: one byte at a time. The reference the vector versions must match
+// (a unit test compares them), and the fallback off x86-64.
+Masks classify_scalar(const char* p, char* out) {
+  Masks m;
+  for (int i = 0; i < 64; ++i) {
+    const auto b = static_cast<unsigned char>(p[i]);
+    const uint64_t bit = 1ull << i;
+    const unsigned char lower = (b >= 'A' && b <= 'Z') ? b | 0x20 : b;
+    out[i] = static_cast<char>(lower);
+    if ((b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)) m.space |= bit;
+    if (lower >= 'a' && lower <= 'z') m.alpha |= bit;
+    if (b >= '0' && b <= '9') m.digit |= bit;
+    if (b == '\'') m.apos |= bit;
+    if (b == '@') m.at |= bit;
+    if (b == ':') m.colon |= bit;
+    if (b == '/') m.slash |= bit;
+    if (b == '.') m.dot |= bit;
+    if (lower == 'w') m.w |= bit;
+    if (b >= 0x80) m.non_ascii |= bit;
+  }
+  return m;
+}
+
+#if defined(HTUT_X86)
 // Classifies 64 bytes with SSE2 (the x86-64 baseline) and lowercases them into out.
-Masks classify(const char* p, char* out) {
+Masks classify_sse2(const char* p, char* out) {
   Masks m;
   for (int part = 0; part < 4; ++part) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * part));
@@ -47,39 +90,67 @@ Masks classify(const char* p, char* out) {
     m.space |= bits(_mm_or_si128(in_range(b, 0x09, 0x0D), in_range(b, 0x1C, 0x20)));
     m.alpha |= bits(letter);
     m.digit |= bits(in_range(b, '0', '9'));
-    m.apos |= bits(eq(b, '\''));
-    m.at |= bits(eq(b, '@'));
-    m.colon |= bits(eq(b, ':'));
-    m.slash |= bits(eq(b, '/'));
-    m.dot |= bits(eq(b, '.'));
+    for (const auto& [c, mask] : single_bytes(m)) *mask |= bits(eq(b, c));
     m.w |= bits(eq(folded, 'w'));
     m.non_ascii |= bits(b);
   }
   return m;
 }
-#else
-// Portable fallback: the same masks one byte at a time.
-Masks classify(const char* p, char* out) {
+
+HTUT_BEGIN_AVX2
+// The same with AVX2: two 32-byte halves.
+Masks classify_avx2(const char* p, char* out) {
   Masks m;
-  for (int i = 0; i < 64; ++i) {
-    const auto b = static_cast<unsigned char>(p[i]);
-    const uint64_t bit = 1ull << i;
-    const unsigned char lower = (b >= 'A' && b <= 'Z') ? b | 0x20 : b;
-    out[i] = static_cast<char>(lower);
-    if ((b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)) m.space |= bit;
-    if (lower >= 'a' && lower <= 'z') m.alpha |= bit;
-    if (b >= '0' && b <= '9') m.digit |= bit;
-    if (b == '\'') m.apos |= bit;
-    if (b == '@') m.at |= bit;
-    if (b == ':') m.colon |= bit;
-    if (b == '/') m.slash |= bit;
-    if (b == '.') m.dot |= bit;
-    if (lower == 'w') m.w |= bit;
-    if (b >= 0x80) m.non_ascii |= bit;
+  for (int part = 0; part < 2; ++part) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * part));
+    auto in_range = [&](__m256i x, char lo, char hi) {
+      return _mm256_and_si256(_mm256_cmpgt_epi8(x, _mm256_set1_epi8(static_cast<char>(lo - 1))),
+                              _mm256_cmpgt_epi8(_mm256_set1_epi8(static_cast<char>(hi + 1)), x));
+    };
+    auto bits = [&](__m256i x) {
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(x))) << (32 * part);
+    };
+    auto eq = [&](__m256i x, char c) { return _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c)); };
+    const __m256i folded = _mm256_or_si256(b, _mm256_set1_epi8(0x20));
+    const __m256i upper = in_range(b, 'A', 'Z');
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * part),
+                        _mm256_or_si256(b, _mm256_and_si256(upper, _mm256_set1_epi8(0x20))));
+    m.space |= bits(_mm256_or_si256(in_range(b, 0x09, 0x0D), in_range(b, 0x1C, 0x20)));
+    m.alpha |= bits(in_range(folded, 'a', 'z'));
+    m.digit |= bits(in_range(b, '0', '9'));
+    for (const auto& [c, mask] : single_bytes(m)) *mask |= bits(eq(b, c));
+    m.w |= bits(eq(folded, 'w'));
+    m.non_ascii |= bits(b);
   }
   return m;
 }
+HTUT_END_ISA
+
+HTUT_BEGIN_AVX512BW
+// The same with AVX-512BW: one register, and compares give the 64-bit masks directly.
+Masks classify_avx512(const char* p, char* out) {
+  const __m512i b = _mm512_loadu_si512(p);
+  // Unsigned range tests: (x - lo) <= (hi - lo).
+  auto in_range = [](__m512i x, char lo, char hi) {
+    return static_cast<uint64_t>(
+        _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(lo)), _mm512_set1_epi8(static_cast<char>(hi - lo))));
+  };
+  auto eq = [](__m512i x, char c) { return static_cast<uint64_t>(_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c))); };
+  const __m512i folded = _mm512_or_si512(b, _mm512_set1_epi8(0x20));
+  const uint64_t upper = in_range(b, 'A', 'Z');
+  _mm512_storeu_si512(out, _mm512_mask_add_epi8(b, upper, b, _mm512_set1_epi8(0x20)));
+  Masks m;
+  m.space = in_range(b, 0x09, 0x0D) | in_range(b, 0x1C, 0x20);
+  m.alpha = in_range(folded, 'a', 'z');
+  m.digit = in_range(b, '0', '9');
+  for (const auto& [c, mask] : single_bytes(m)) *mask = eq(b, c);
+  m.w = eq(folded, 'w');
+  m.non_ascii = static_cast<uint64_t>(_mm512_movepi8_mask(b));
+  return m;
+}
+HTUT_END_ISA
 #endif
+
 
 // Bits lo..hi-1 set.
 inline uint64_t bit_range(unsigned lo, unsigned hi) {
@@ -105,62 +176,92 @@ uint64_t drop_discarded_chunks(const Masks& m, uint64_t window, uint64_t word_bi
   return word_bits;
 }
 
+// One loop per instruction set (ascii_fast_path_loop.inc), each compiled for it.
+#define HTUT_COUNT_FN count_scalar
+#define HTUT_CLASSIFY_FN classify_scalar
+#include "wordcount/ascii_fast_path_loop.inc"
+#undef HTUT_COUNT_FN
+#undef HTUT_CLASSIFY_FN
+
+#if defined(HTUT_X86)
+#define HTUT_HEAD_CHECK 1
+#define HTUT_COUNT_FN count_sse2
+#define HTUT_CLASSIFY_FN classify_sse2
+#include "wordcount/ascii_fast_path_loop.inc"
+#undef HTUT_COUNT_FN
+#undef HTUT_CLASSIFY_FN
+
+HTUT_BEGIN_AVX2
+#define HTUT_COUNT_FN count_avx2
+#define HTUT_CLASSIFY_FN classify_avx2
+#include "wordcount/ascii_fast_path_loop.inc"
+#undef HTUT_COUNT_FN
+#undef HTUT_CLASSIFY_FN
+HTUT_END_ISA
+
+HTUT_BEGIN_AVX512BW
+#define HTUT_COUNT_FN count_avx512
+#define HTUT_CLASSIFY_FN classify_avx512
+#include "wordcount/ascii_fast_path_loop.inc"
+#undef HTUT_COUNT_FN
+#undef HTUT_CLASSIFY_FN
+HTUT_END_ISA
+#endif
+
+using CountFn = const char* (*)(const char*, const char*, WordMap&);
+
+CountFn count_fn(FastPathIsa isa) {
+  switch (isa) {
+#if defined(HTUT_X86)
+    case FastPathIsa::sse2:
+      return count_sse2;
+    case FastPathIsa::avx2:
+      return count_avx2;
+    case FastPathIsa::avx512bw:
+      return count_avx512;
+#endif
+    default:
+      return count_scalar;
+  }
+}
+
 }  // namespace
 
-const char* count_ascii_chunks(const char* p, const char* end, WordMap& words) {
-  // The lowercased window, padded so the map may read 16 bytes past any word
-  // and so w[len - 2] stays inside it for a 1-byte word at the window's start.
-  alignas(16) char buffer[16 + 64 + kKeyPadding] = {};
-  char* const lowered = buffer + 16;
-  while (end - p >= 64) {
-#if defined(__SSE2__)
-    // Cheap early exit for non-Latin text: a non-ASCII byte in the first 16
-    // with no space before it means the first chunk is not for this path.
-    const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const unsigned head_non_ascii = static_cast<unsigned>(_mm_movemask_epi8(head));
-    if (head_non_ascii != 0) {
-      const __m128i space = _mm_or_si128(
-          _mm_and_si128(_mm_cmpgt_epi8(head, _mm_set1_epi8(0x08)), _mm_cmplt_epi8(head, _mm_set1_epi8(0x0E))),
-          _mm_and_si128(_mm_cmpgt_epi8(head, _mm_set1_epi8(0x1B)), _mm_cmplt_epi8(head, _mm_set1_epi8(0x21))));
-      const unsigned before = (head_non_ascii & (0u - head_non_ascii)) - 1;
-      if ((static_cast<unsigned>(_mm_movemask_epi8(space)) & before) == 0) break;
-    }
-#endif
-    const Masks m = classify(p, lowered);
-    uint64_t spaces = m.space;
-    if (m.non_ascii != 0) spaces &= (1ull << __builtin_ctzll(m.non_ascii)) - 1;
-    if (spaces == 0) break;  // the first chunk is not pure ASCII or is too long for a window
-    // Work on whole chunks only: up to and including the last space.
-    const unsigned last = 63u - static_cast<unsigned>(__builtin_clzll(spaces));
-    const uint64_t window = bit_range(0, last + 1);
-
-    const uint64_t word = m.alpha | m.digit;
-    // An apostrophe joins two word characters (at the window's edges a space or
-    // the chunk boundary before p stands next to it, so no carry is needed).
-    const uint64_t joined = m.apos & (word << 1) & (word >> 1);
-    uint64_t runs = (word | joined) & window;
-    runs = drop_discarded_chunks(m, window, runs);
-
-    // Each maximal run of bits is one word; bit 63 is never set (it would need
-    // a space after it). The loop body avoids data-dependent branches: word
-    // lengths are unpredictable, and a mispredicted branch costs more than the work.
-    while (runs != 0) {
-      const unsigned s = static_cast<unsigned>(__builtin_ctzll(runs));
-      const uint64_t after = runs + (runs & (0 - runs));  // clears the lowest run, sets the bit past it
-      const unsigned len = static_cast<unsigned>(__builtin_ctzll(after)) - s;
-      runs &= after;
-      const char* w = lowered + s;
-      // Step 4: drop a final 's (a word of 1 or 2 bytes cannot hold one).
-      const char* w_end = w + len;  // w_end[-2] is in the buffer even for len 1
-      const bool possessive = (len >= 3) & (w_end[-2] == '\'') & (w_end[-1] == 's');
-      const unsigned n = len - 2 * possessive;
-      // Words without a letter go; 1-byte words reach the map, where they are stop entries.
-      if (((m.alpha >> s) & ((1ull << n) - 1)) == 0) continue;
-      words.add_padded(w, n);
-    }
-    p += last + 1;
+bool fast_path_supported(FastPathIsa isa) {
+#if defined(HTUT_X86)
+  __builtin_cpu_init();
+  switch (isa) {
+    case FastPathIsa::scalar:
+    case FastPathIsa::sse2:
+      return true;
+    case FastPathIsa::avx2:
+      return __builtin_cpu_supports("avx2");
+    case FastPathIsa::avx512bw:
+      return __builtin_cpu_supports("avx512bw");
   }
-  return p;
+  return false;
+#else
+  return isa == FastPathIsa::scalar;
+#endif
+}
+
+FastPathIsa best_fast_path() {
+  // AVX2 first: on the machine of docs/performance-wordcount.md (AMD EPYC,
+  // KVM) the AVX-512BW version measured slower than AVX2 (the window is not
+  // where the time goes; see that file).
+  for (FastPathIsa isa : {FastPathIsa::avx2, FastPathIsa::avx512bw, FastPathIsa::sse2}) {
+    if (fast_path_supported(isa)) return isa;
+  }
+  return FastPathIsa::scalar;
+}
+
+const char* count_ascii_chunks(const char* p, const char* end, WordMap& words) {
+  static const CountFn best = count_fn(best_fast_path());
+  return best(p, end, words);
+}
+
+const char* count_ascii_chunks_with(FastPathIsa isa, const char* p, const char* end, WordMap& words) {
+  return count_fn(isa)(p, end, words);
 }
 
 }  // namespace htut::wordcount

@@ -12,6 +12,14 @@ namespace htut::wordcount {
 // boundary, before the first chunk it cannot finish inside [p, end) — one that
 // has a non-ASCII byte, runs past end, or is longer than a 64-byte window.
 // The caller's general path takes over from there.
+// Classifies with the best instruction set of the CPU, chosen once at run time.
 const char* count_ascii_chunks(const char* p, const char* end, WordMap& words);
+
+// The instruction sets the fast path has a version for; all give the same result.
+enum class FastPathIsa { scalar, sse2, avx2, avx512bw };
+bool fast_path_supported(FastPathIsa isa);
+FastPathIsa best_fast_path();
+// The same with a given version (for tests and measurements); isa must be supported.
+const char* count_ascii_chunks_with(FastPathIsa isa, const char* p, const char* end, WordMap& words);
 
 }  // namespace htut::wordcount

@@ -17,14 +17,38 @@ constexpr uint32_t kMaxWordCodePoints = 100;
 constexpr uint32_t ascii3(char a, char b, char c) {
   return static_cast<uint32_t>(a) << 16 | static_cast<uint32_t>(b) << 8 | static_cast<uint32_t>(c);
 }
+
+// Count descending, then the word in code-point order (= UTF-8 byte order,
+// which string_view's compare gives: char_traits<char> compares as unsigned char).
+template <class A, class B>
+bool ranks_before(const A& a, const B& b) {
+  return a.second != b.second ? a.second > b.second : std::string_view(a.first) < std::string_view(b.first);
+}
 }  // namespace
 
-Counter::Counter() : props_(bmp_props_table()), word_(std::make_unique_for_overwrite<char[]>(kWordBufferBytes)) {
-  for (std::string_view w : stop_words()) counts_.add_stop_word(w);
+Counter::Counter(CountOptions options)
+    : props_(bmp_props_table()),
+      options_(std::move(options)),
+      word_(std::make_unique_for_overwrite<char[]>(kWordBufferBytes)) {
+  for (std::string_view w : stop_words()) {
+    counts_.add_stop_word(w);
+    chunk_words_.add_stop_word(w);  // so that a chunk's spilled runs hold counted words only
+  }
   // The ASCII fast path hands 1-byte words to the map instead of testing their
   // length (a branch it cannot predict): make them stop entries.
   for (char c : std::string_view("abcdefghijklmnopqrstuvwxyz0123456789"))
     counts_.add_stop_word(std::string_view(&c, 1));
+  // The budget: buffers of the run files first; of the rest, 1/8 for the
+  // words of a huge chunk, which wait in chunk_words_ until the chunk ends.
+  const uint64_t rest =
+      options_.memory_bytes > RunSet::kBufferBytes ? options_.memory_bytes - RunSet::kBufferBytes : 0;
+  counts_.set_budget(static_cast<size_t>(rest - rest / 8), &counts_spiller_);
+  chunk_words_.set_budget(static_cast<size_t>(rest / 8), &chunk_spiller_);
+}
+
+void Counter::spill(WordMap& full, bool chunk) {
+  if (!runs_) runs_ = std::make_unique<RunSet>(options_.spill_dir);
+  runs_->spill(full, chunk);
 }
 
 void Counter::feed(std::string_view bytes) {
@@ -206,8 +230,9 @@ void Counter::end_chunk() {
     }
   }
   if (!discard_ && spilled_) chunk_words_.for_each([this](std::string_view w, uint64_t n) { counts_.add(w, n); });
+  if (runs_) discard_ ? runs_->drop_chunk() : runs_->keep_chunk();
   held_.clear();
-  if (spilled_) chunk_words_.clear();
+  if (spilled_) chunk_words_.reset();
   spilled_ = false;
   in_chunk_ = false;
   discard_ = false;
@@ -222,7 +247,8 @@ void Counter::discard_chunk() {
   word_letters_ = 0;
   word_props_ = 0;
   held_.clear();
-  if (spilled_) chunk_words_.clear();
+  if (spilled_) chunk_words_.reset();
+  if (runs_) runs_->drop_chunk();
   spilled_ = false;
 }
 
@@ -230,23 +256,42 @@ void Counter::finish() {
   if (finished_) return;
   decoder_.finish([this](char32_t cp) { handle(cp); });
   end_chunk();
+  // Once anything went to disk, the rest goes too: result() merges the runs.
+  if (runs_) runs_->spill(counts_, false);
   finished_ = true;
 }
 
 CountResult Counter::result(size_t top) const {
   if (!finished_) throw std::logic_error("wordcount::Counter::result() before finish()");
+  CountResult r;
+  if (runs_) {
+    // Words arrive once each, in byte order, with their counts summed; the
+    // top ones are kept in a heap whose front is the one that ranks last.
+    auto& heap = r.top;
+    auto before = [](const auto& a, const auto& b) { return ranks_before(a, b); };
+    runs_->merge([&](std::string_view w, uint64_t n) {
+      r.total_words += n;
+      ++r.distinct_words;
+      const std::pair<std::string_view, uint64_t> entry(w, n);
+      if (heap.size() < top) {
+        heap.emplace_back(w, n);
+        std::push_heap(heap.begin(), heap.end(), before);
+      } else if (top > 0 && ranks_before(entry, heap.front())) {
+        std::pop_heap(heap.begin(), heap.end(), before);
+        heap.back() = {std::string(w), n};
+        std::push_heap(heap.begin(), heap.end(), before);
+      }
+    });
+    std::sort_heap(heap.begin(), heap.end(), before);
+    return r;
+  }
   std::vector<std::pair<std::string_view, uint64_t>> all;
   all.reserve(counts_.distinct());
   counts_.for_each([&](std::string_view w, uint64_t n) { all.emplace_back(w, n); });
-  // Count descending, then the word in code-point order (= UTF-8 byte order,
-  // which string_view's compare gives: char_traits<char> compares as unsigned char).
-  auto ranks_before = [](const auto& a, const auto& b) {
-    return a.second != b.second ? a.second > b.second : a.first < b.first;
-  };
+  auto before = [](const auto& a, const auto& b) { return ranks_before(a, b); };
   const size_t k = std::min(top, all.size());
-  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), ranks_before);
+  std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end(), before);
 
-  CountResult r;
   r.total_words = counts_.total();
   r.distinct_words = counts_.distinct();
   r.top.reserve(k);
@@ -254,8 +299,8 @@ CountResult Counter::result(size_t top) const {
   return r;
 }
 
-CountResult count_words(std::string_view text, size_t top) {
-  Counter c;
+CountResult count_words(std::string_view text, size_t top, const CountOptions& options) {
+  Counter c(options);
   c.feed(text);
   c.finish();
   return c.result(top);

@@ -2,7 +2,9 @@
 // The streaming word counter (spec/word-count.md). Feed it the bytes of a
 // document in chunks of any size — one byte at a time gives the same result —
 // then finish() and read result(). Memory grows with the number of distinct
-// words, not with the input size. Not thread-safe: one Counter per document.
+// words, not with the input size, up to a budget: past it the distinct words
+// go to sorted runs in temporary files (spill.hpp) that result() merges, so
+// the result stays exact. Not thread-safe: one Counter per document.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <string_view>
 
 #include "wordcount/count_result.hpp"
+#include "wordcount/spill.hpp"
 #include "wordcount/unicode_props.hpp"
 #include "wordcount/utf8_decoder.hpp"
 #include "wordcount/word_map.hpp"
@@ -17,20 +20,45 @@
 namespace htut::wordcount {
 
 inline constexpr size_t kDefaultTop = 100;
+inline constexpr uint64_t kDefaultMemoryBytes = 48 * 1024 * 1024;
+
+struct CountOptions {
+  // Memory the count may use for its distinct words (COUNT_MEMORY_BYTES),
+  // growth and spill buffers included; at least ~150 KiB are always used. The
+  // top words of result() come on top (they are few: top <= 1000 in the app).
+  uint64_t memory_bytes = kDefaultMemoryBytes;
+  // Where runs go once the budget is spent (TMPDIR).
+  std::string spill_dir = "/tmp";
+};
 
 class Counter {
  public:
-  Counter();
+  explicit Counter(CountOptions options = {});
+  Counter(const Counter&) = delete;  // the maps point back at it
+  Counter& operator=(const Counter&) = delete;
 
   // Counts the next bytes of the input. Not allowed after finish().
+  // Throws SpillError when a run cannot be written.
   void feed(std::string_view bytes);
   // Marks the end of the input: flushes a truncated UTF-8 sequence and the last
-  // chunk. Idempotent.
+  // chunk. Idempotent. Throws SpillError.
   void finish();
   // The totals and the top `top` words. Requires finish() (throws std::logic_error otherwise).
+  // Throws SpillError when a run cannot be read back.
   CountResult result(size_t top = kDefaultTop) const;
+  // How many runs went to disk (0: everything fitted in memory).
+  size_t spilled_runs() const { return runs_ ? runs_->runs() : 0; }
 
  private:
+  // Writes a full map out as a run (counts_: a run of the document; chunk_words_: of the current chunk).
+  struct Spiller final : SpillTarget {
+    Spiller(Counter& c, bool chunk) : counter(c), chunk_run(chunk) {}
+    void spill(WordMap& full) override { counter.spill(full, chunk_run); }
+    Counter& counter;
+    bool chunk_run;
+  };
+  void spill(WordMap& full, bool chunk);
+
   // Longest word counted: 100 code points, plus 2 for a final 's that step 4
   // may still remove.
   static constexpr uint32_t kMaxHeldCodePoints = 102;
@@ -57,6 +85,10 @@ class Counter {
   Utf8Decoder decoder_;
   WordMap counts_;
   bool finished_ = false;
+  CountOptions options_;
+  Spiller counts_spiller_{*this, false};
+  Spiller chunk_spiller_{*this, true};
+  std::unique_ptr<RunSet> runs_;  // created by the first spill
 
   // The current chunk.
   bool in_chunk_ = false;
@@ -84,6 +116,6 @@ class Counter {
 };
 
 // Counts a whole text at once.
-CountResult count_words(std::string_view text, size_t top = kDefaultTop);
+CountResult count_words(std::string_view text, size_t top = kDefaultTop, const CountOptions& options = {});
 
 }  // namespace htut::wordcount

@@ -1,6 +1,12 @@
 #include "wordcount/word_map.hpp"
 
+#include <sys/random.h>
+
+#include <algorithm>
 #include <array>
+#include <cerrno>
+#include <stdexcept>
+#include <utility>
 
 namespace htut::wordcount {
 
@@ -9,6 +15,20 @@ constexpr size_t kInitialSlots = 1024;
 
 constexpr uint64_t low_mask(size_t n) { return n >= 8 ? ~0ull : (1ull << (8 * n)) - 1; }
 constexpr uint64_t high_mask(size_t n) { return n <= 8 ? 0 : low_mask(n - 8); }
+
+// Fills out with bytes from the kernel's CSPRNG.
+void secure_random(void* out, size_t size) {
+  auto* p = static_cast<unsigned char*>(out);
+  while (size > 0) {
+    const ssize_t n = getrandom(p, size, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("wordcount: getrandom failed, no seed for the word map's hash");
+    }
+    p += n;
+    size -= static_cast<size_t>(n);
+  }
+}
 }  // namespace
 
 // Masks that keep the first n bytes of a little-endian 16-byte load.
@@ -21,7 +41,10 @@ const uint64_t WordMap::kHighMask[17] = {high_mask(0),  high_mask(1),  high_mask
                                          high_mask(10), high_mask(11), high_mask(12), high_mask(13), high_mask(14),
                                          high_mask(15), high_mask(16)};
 
-WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {}
+WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {
+  secure_random(seed_, sizeof seed_);
+  arena_.reserve(4 * kMaxKeyBytes);
+}
 
 void WordMap::add(std::string_view w, uint64_t n) {
   std::string padded(w);
@@ -30,14 +53,21 @@ void WordMap::add(std::string_view w, uint64_t n) {
 }
 
 void WordMap::add_stop_word(std::string_view w) {
+  if (insert_stop(w)) stop_words_.emplace_back(w);
+}
+
+bool WordMap::insert_stop(std::string_view w) {
   std::string padded(w);
   padded.append(kKeyPadding, '\0');
   const Key k = load_key(padded.data(), w.size());
-  if (find(k, padded.data(), w.size()).len != 0) return;  // listed twice
+  if (find(k, padded.data(), w.size()).len != 0) return false;  // listed twice
+  SpillTarget* const target = std::exchange(spill_to_, nullptr);  // stop words never spill
   insert(find(k, padded.data(), w.size()), k, padded.data(), w.size(), 0);
+  spill_to_ = target;
   // insert() may have grown the table: look the slot up again.
   find(k, padded.data(), w.size()).stop = 1;
   --distinct_;
+  return true;
 }
 
 uint64_t WordMap::total() const {
@@ -61,15 +91,57 @@ void WordMap::insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t 
   }
   ++distinct_;
   // Keep the load factor at or below 1/2 so probe runs stay short.
-  if (++used_ * 2 > slots_.size()) grow();
+  if (spill_to_ != nullptr && distinct_ > kMinRunWords && distinct_ * 2 * sizeof(Slot) > limit_) {
+    // A budget below the table's own size: about 64 bytes per word (a slot at
+    // half load), but runs of at least kMinRunWords words.
+    ++used_;
+    spill_to_->spill(*this);
+  } else if (++used_ * 2 > slots_.size()) {
+    if (may_grow()) {
+      grow();
+    } else {
+      spill_to_->spill(*this);
+    }
+  } else if (last_probe_ > kMaxProbe) {
+    // Unlucky (or attacked): the run around this slot is long. A fresh seed
+    // scatters it; a table at least 1/4 full also doubles.
+    ++rehashes_;
+    rehash(used_ * 4 > slots_.size() && may_grow() ? slots_.size() * 2 : slots_.size(), true);
+  }
+  if (arena_.capacity() - arena_.size() < kMaxKeyBytes) reserve_arena();
 }
 
-void WordMap::grow() {
-  std::vector<Slot> old(slots_.size() * 2, Slot{});
+void WordMap::reserve_arena() {
+  const size_t now = arena_.capacity();
+  const size_t wanted = std::max(2 * now, 4 * kMaxKeyBytes);
+  // While growing, the old and the new buffer are both alive.
+  if (spill_to_ != nullptr && slots_.capacity() * sizeof(Slot) + now + wanted > limit_) {
+    spill_to_->spill(*this);  // empties the arena (keeping its capacity)
+    if (arena_.capacity() - arena_.size() >= kMaxKeyBytes) return;
+  }
+  arena_.reserve(wanted);
+}
+
+void WordMap::grow() { rehash(slots_.size() * 2, false); }
+
+uint64_t WordMap::hash_of(const Slot& s) const {
+  // Short keys sit in the slot (16 bytes, zero padded); long ones in the arena
+  // (load_key then reads only their len bytes).
+  const char* p = s.len <= 16 ? reinterpret_cast<const char*>(&s.lo) : arena_.data() + s.lo;
+  return load_key(p, s.len).hash;
+}
+
+void WordMap::rehash(size_t slots, bool reseed) {
+  if (reseed) {
+    secure_random(seed_, sizeof seed_);
+    ++seed_generation_;
+  }
+  std::vector<Slot> old(slots, Slot{});
   old.swap(slots_);
   mask_ = slots_.size() - 1;
-  for (const Slot& s : old) {
+  for (Slot s : old) {
     if (s.len == 0) continue;
+    if (reseed) s.hash = static_cast<uint32_t>(hash_of(s));
     // The stored hash's low 32 bits pick the slot; tables stay below 2^32 slots.
     size_t i = s.hash & mask_;
     while (slots_[i].len != 0) i = (i + 1) & mask_;
@@ -77,11 +149,24 @@ void WordMap::grow() {
   }
 }
 
-void WordMap::clear() {
+void WordMap::take_sorted(const std::function<void(std::string_view, uint64_t)>& f) {
+  size_t n = 0;
+  for (const Slot& s : slots_) {
+    if (s.len != 0 && !s.stop) slots_[n++] = s;
+  }
+  const auto first = slots_.begin();
+  std::sort(first, first + static_cast<std::ptrdiff_t>(n),
+            [this](const Slot& a, const Slot& b) { return key_of(a) < key_of(b); });
+  for (size_t i = 0; i < n; ++i) f(key_of(slots_[i]), slots_[i].count);
+  reset();
+}
+
+void WordMap::reset() {
   std::fill(slots_.begin(), slots_.end(), Slot{});
   used_ = 0;
   arena_.clear();
   distinct_ = 0;
+  for (const std::string& w : stop_words_) insert_stop(w);
 }
 
 }  // namespace htut::wordcount

@@ -4,8 +4,11 @@
 // slot, longer ones in one growing arena, so counting an occurrence never
 // allocates; memory grows with the number of distinct words only.
 // Stop words are entries marked "stop": one lookup both filters and counts.
+// With a memory budget, a map that would outgrow it hands itself to a
+// SpillTarget (which writes its words out and empties it) instead of growing.
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,12 +18,59 @@ namespace htut::wordcount {
 // Bytes that must be readable after the start of a key passed to add_padded.
 inline constexpr size_t kKeyPadding = 16;
 
+class WordMap;
+
+// Where a map at its memory budget goes: spill(map) must empty it (take_sorted()).
+class SpillTarget {
+ public:
+  virtual void spill(WordMap& full) = 0;
+
+ protected:
+  ~SpillTarget() = default;
+};
+
 class WordMap {
  public:
   WordMap();
 
+  // From now on the map's table and arena stay within `bytes` (but never below
+  // its initial size, about 36 KiB), growth included; when a new word would
+  // need more, the map calls target->spill(*this) instead of growing.
+  void set_budget(size_t bytes, SpillTarget* target) {
+    limit_ = bytes;
+    spill_to_ = target;
+  }
+  // Bytes held by the table and the arena.
+  size_t memory_bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity(); }
+
   // Marks w as a stop word: adding it later counts nothing. Call before adding words.
   void add_stop_word(std::string_view w);
+
+  // A word's first 16 bytes and hash, for the map's current seed.
+  struct Key {
+    uint64_t lo, hi;  // first 16 bytes, masked to len
+    uint64_t hash;
+    uint64_t seed_generation;
+  };
+
+  // Two steps of add_padded, so a caller can hash several words and have
+  // their slots on the way from memory before it counts them: prepare()
+  // hashes and prefetches the home slot; add_prepared() counts. The map may
+  // rehash with a new seed in between (then the key is computed again).
+  Key prepare(const char* p, size_t len) const {
+    const Key k = load_key(p, len);
+    __builtin_prefetch(&slots_[k.hash & mask_]);
+    return k;
+  }
+  void add_prepared(const Key& key, const char* p, size_t len) {
+    const Key k = key.seed_generation == seed_generation_ ? key : load_key(p, len);
+    Slot& s = find(k, p, len);
+    if (s.len == 0) {
+      insert(s, k, p, len, 1);
+    } else {
+      s.count += 1;
+    }
+  }
 
   // Counts n occurrences of the len bytes at p. p must have kKeyPadding
   // readable bytes even when len is smaller (they are masked off).
@@ -48,8 +98,15 @@ class WordMap {
     }
   }
 
-  // Forgets every entry (stop words included); keeps the allocated capacity.
-  void clear();
+  // Calls f(word, count) for every counted word in byte order, then forgets
+  // them (reset()). Reorders the table in place: needs no extra memory.
+  void take_sorted(const std::function<void(std::string_view, uint64_t)>& f);
+
+  // Forgets every counted word; keeps the stop words and the allocated capacity.
+  void reset();
+
+  // How many times a long probe run made the table rebuild itself (for tests).
+  uint64_t forced_rehashes() const { return rehashes_; }
 
  private:
   struct Slot {
@@ -64,27 +121,37 @@ class WordMap {
   };
   static_assert(sizeof(Slot) == 32);
 
-  struct Key {
-    uint64_t lo, hi;  // first 16 bytes, masked to len
-    uint64_t hash;
-  };
-
-  static Key load_key(const char* p, size_t len) {
+  // The hash is keyed with a secret seed drawn from the kernel's CSPRNG
+  // (getrandom) for every map, i.e. for every count. Why that is enough
+  // against hash flooding: nobody outside ever sees a hash or the seed (the
+  // result is ordered by count and word, not by slot), so colliding words must
+  // be found offline without knowing 256 random bits. Each 16-byte block is
+  // XORed with secret words before a full 64x64->128-bit multiply, and the
+  // folded product goes through a second keyed multiply (the rapidhash/wyhash
+  // construction): which slot a word lands in is unpredictable without the
+  // seed. A timing attack that learned something about one seed would learn
+  // it about a map that no longer exists. Probing stays bounded regardless:
+  // a probe run longer than kMaxProbe makes the map rehash with a fresh seed
+  // (and grow, when it may).
+  Key load_key(const char* p, size_t len) const {
     uint64_t lo, hi;
     std::memcpy(&lo, p, 8);
     std::memcpy(&hi, p + 8, 8);
     const size_t n = len < 16 ? len : 16;
     lo &= kLowMask[n];
     hi &= kHighMask[n];
-    uint64_t h = mix(lo ^ kSeed0 ^ len, hi ^ kSeed1);
+    uint64_t a = lo ^ seed_[0], b = hi ^ seed_[1];
     for (size_t i = 16; i < len; i += 16) {  // long words: 16 more bytes per round, masked at the end
-      uint64_t a = 0, b = 0;
+      uint64_t c = 0, d = 0;
       const size_t rest = len - i;
-      std::memcpy(&a, p + i, rest < 8 ? rest : 8);
-      if (rest > 8) std::memcpy(&b, p + i + 8, rest - 8 < 8 ? rest - 8 : 8);
-      h = mix(a ^ h, b ^ kSeed1);
+      std::memcpy(&c, p + i, rest < 8 ? rest : 8);
+      if (rest > 8) std::memcpy(&d, p + i + 8, rest - 8 < 8 ? rest - 8 : 8);
+      a = mix(a, b) ^ c ^ seed_[2];
+      b = d ^ seed_[3];
     }
-    return Key{lo, hi, h};
+    const __uint128_t r = static_cast<__uint128_t>(a) * b;
+    const uint64_t h = mix(static_cast<uint64_t>(r) ^ seed_[2] ^ len, static_cast<uint64_t>(r >> 64) ^ seed_[3]);
+    return Key{lo, hi, h, seed_generation_};
   }
 
   static uint64_t mix(uint64_t a, uint64_t b) {
@@ -94,9 +161,13 @@ class WordMap {
 
   Slot& find(const Key& k, const char* p, size_t len) {
     const auto h32 = static_cast<uint32_t>(k.hash);
-    for (size_t i = h32 & mask_;; i = (i + 1) & mask_) {
+    const size_t home = h32 & mask_;
+    for (size_t i = home;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
-      if (s.len == 0) return s;
+      if (s.len == 0) {
+        last_probe_ = (i - home) & mask_;  // how far an insert into s lands from home
+        return s;
+      }
       if (s.hash == h32 && s.len == len) {
         if (len <= 16 ? (s.lo == k.lo && s.hi == k.hi) : std::memcmp(arena_.data() + s.lo, p, len) == 0) return s;
       }
@@ -104,22 +175,45 @@ class WordMap {
   }
 
   void insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n);
+  bool insert_stop(std::string_view w);
+  // Whether doubling the table (old and new alive while copying) stays within the budget.
+  bool may_grow() const {
+    return spill_to_ == nullptr || slots_.size() * 3 * sizeof(Slot) + arena_.capacity() <= limit_;
+  }
+  // Makes room in the arena for the longest word, or spills when that would pass the budget.
+  void reserve_arena();
   void grow();
+  // Rebuilds the table with `slots` slots (a power of two), after drawing a new seed if asked.
+  void rehash(size_t slots, bool reseed);
+  // The hash of a stored key (used when rehashing with a new seed).
+  uint64_t hash_of(const Slot& s) const;
   std::string_view key_of(const Slot& s) const {
     return s.len <= 16 ? std::string_view(reinterpret_cast<const char*>(&s.lo), s.len)
                        : std::string_view(arena_.data() + s.lo, s.len);
   }
 
-  static constexpr uint64_t kSeed0 = 0xa0761d6478bd642full;
-  static constexpr uint64_t kSeed1 = 0xe7037ed1a0b428dbull;
+  // Longest probe run an insert may take before the table is rebuilt. At a
+  // load of at most 1/2 with a random hash this is practically never reached.
+  static constexpr size_t kMaxProbe = 96;
+  // Longest key: 100 code points of 4 bytes, and a final 's.
+  static constexpr size_t kMaxKeyBytes = 512;
+  // Fewest words in a run when the budget is smaller than the initial table.
+  static constexpr size_t kMinRunWords = 4;
   static const uint64_t kLowMask[17];
   static const uint64_t kHighMask[17];
 
+  uint64_t seed_[4];
+  uint64_t seed_generation_ = 0;  // how many times the seed was drawn again
+  size_t last_probe_ = 0;
+  uint64_t rehashes_ = 0;  // rebuilds forced by a long probe run
   std::vector<Slot> slots_;
   size_t mask_ = 0;
   size_t used_ = 0;  // occupied slots, stop words included
   std::string arena_;
   uint64_t distinct_ = 0;
+  std::vector<std::string> stop_words_;
+  size_t limit_ = 0;
+  SpillTarget* spill_to_ = nullptr;
 };
 
 }  // namespace htut::wordcount

@@ -11,8 +11,13 @@ import json
 import os
 import random
 import re
+import resource
+import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 import unicodedata
 import unittest
 
@@ -29,8 +34,14 @@ def source_dir():
     return require_env("HTUT_SOURCE_DIR")
 
 
-def run_count(args, stdin=b""):
-    return subprocess.run([htut(), "count", *args], input=stdin, capture_output=True, timeout=60)
+# Environment added to every run_count (TinyBudget sets it for its tests).
+_extra_env = {}
+
+
+def run_count(args, stdin=b"", env=None, **kwargs):
+    full_env = dict(os.environ, **_extra_env, **(env or {}))
+    return subprocess.run([htut(), "count", *args], input=stdin, capture_output=True, timeout=60, env=full_env,
+                          **kwargs)
 
 
 def pairs(raw):
@@ -253,6 +264,210 @@ class Differential(unittest.TestCase):
                 if r.returncode != 0 or pairs(r.stdout) != want:
                     failures.append(f"input={data!r} top={top}\n  want {want}\n  got  {r.stdout!r} {r.stderr!r}")
         self.assertEqual(failures[:5], [], f"{len(failures)} of {len(inputs)} inputs differ")
+
+
+# --- counting in bounded memory (COUNT_MEMORY_BYTES, spilling to TMPDIR) ----
+
+class TinyBudget:
+    """Mixin: every run_count of the test runs with COUNT_MEMORY_BYTES=1, so a
+    count spills a run of (at least 4) words to a private TMPDIR whenever its
+    map fills; the output must not change, and TMPDIR must be left empty."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.TemporaryDirectory()
+        _extra_env.update(COUNT_MEMORY_BYTES="1", TMPDIR=self.tmp.name)
+
+    def tearDown(self):
+        _extra_env.clear()
+        leftovers = os.listdir(self.tmp.name)
+        self.tmp.cleanup()
+        self.assertEqual(leftovers, [], "files left in TMPDIR")
+        super().tearDown()
+
+
+class SharedCasesSpilling(TinyBudget, SharedCases):
+    pass
+
+
+class DifferentialSpilling(TinyBudget, Differential):
+    pass
+
+
+def distinct_words_text(n):
+    return " ".join(f"qword{i}" for i in range(n)).encode()
+
+
+class SpillFailures(unittest.TestCase):
+    def test_tiny_budget_really_spills_and_a_missing_tmpdir_fails_clearly(self):
+        with tempfile.TemporaryDirectory() as d:
+            missing = os.path.join(d, "no-such-dir")
+            text = distinct_words_text(100)
+            # In memory (the default budget), TMPDIR is never used.
+            r = run_count(["-"], text, env={"TMPDIR": missing})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(pairs(r.stdout)[:2], (100, 100))
+            # With a tiny budget the count goes to TMPDIR, and says so when it cannot.
+            r = run_count(["-"], text, env={"TMPDIR": missing, "COUNT_MEMORY_BYTES": "1"})
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stdout, b"")
+            lines = r.stderr.decode().strip().splitlines()
+            self.assertEqual(len(lines), 1, r.stderr)
+            self.assertIn(f"cannot create a temporary file in {missing}", lines[0])
+            self.assertIn("No such file or directory", lines[0])
+
+    def test_bad_budget_is_a_config_error(self):
+        r = run_count(["-"], b"x", env={"COUNT_MEMORY_BYTES": "lots"})
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"COUNT_MEMORY_BYTES must be a whole number", r.stderr)
+
+    def test_disk_full_fails_the_count_and_leaves_no_file(self):
+        # A full disk, simulated: a 64 KiB file size limit makes write() fail
+        # with EFBIG (SIGXFSZ ignored, as it is inherited through exec).
+        def limit_file_size():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.RLIM_INFINITY))
+
+        with tempfile.TemporaryDirectory() as d:
+            r = run_count(["-"], distinct_words_text(200_000), env={"TMPDIR": d, "COUNT_MEMORY_BYTES": "1"},
+                          preexec_fn=limit_file_size)
+            self.assertEqual(r.returncode, 1)
+            self.assertEqual(r.stdout, b"")
+            self.assertIn(f"cannot write a temporary file in {d}".encode(), r.stderr)
+            self.assertIn(b"File too large", r.stderr)
+            self.assertEqual(os.listdir(d), [])
+
+
+class SpillFilesHaveNoName(unittest.TestCase):
+    def test_runs_are_never_visible_in_tmpdir_even_when_the_count_is_killed(self):
+        # A count fed slowly through a pipe, spilling (tiny budget): while its
+        # run files are open (seen in /proc/PID/fd) TMPDIR lists nothing, and
+        # after SIGKILL nothing is left.
+        with tempfile.TemporaryDirectory() as d:
+            env = dict(os.environ, COUNT_MEMORY_BYTES="1", TMPDIR=d)
+            p = subprocess.Popen([htut(), "count", "-"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, env=env)
+            try:
+                deadline = time.monotonic() + 60
+                open_runs = []
+                i = 0
+                while not open_runs and time.monotonic() < deadline:
+                    p.stdin.write(" ".join(f"qword{j}" for j in range(i, i + 5000)).encode() + b"\n")
+                    p.stdin.flush()
+                    i += 5000
+                    fd_dir = f"/proc/{p.pid}/fd"
+                    for fd in os.listdir(fd_dir):
+                        try:
+                            target = os.readlink(os.path.join(fd_dir, fd))
+                        except FileNotFoundError:  # closed meanwhile (a merge of runs)
+                            continue
+                        if target.startswith(d):
+                            open_runs.append(target)
+                self.assertTrue(open_runs, "the count never opened a run file")
+                self.assertEqual(os.listdir(d), [], f"run files visible: {open_runs}")
+            finally:
+                p.kill()
+                p.wait(timeout=60)
+                p.stdin.close()
+                p.stderr.close()
+            self.assertEqual(os.listdir(d), [])
+
+
+def run_measured(cmd, stdout):
+    """Runs cmd; returns (exit status, CPU seconds user+sys, wall seconds, peak RSS in MiB) of that child alone."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    err = p.stderr.read()
+    p.stderr.close()
+    return p.returncode, usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024, err
+
+
+LATIN = "abcdefghijklmnoprstuvxyz"  # 24 letters, no q: every word starts with q, so none is a stop word
+GREEK = "αβγδεζηθικλμνξοπρστυφχψω"
+
+
+class BoundedMemory(unittest.TestCase):
+    """The memory bomb of issue 12: 48 MiB of about 3.7 million distinct
+    words, 10 % Greek (through the general path), a few thousand repeated
+    across the file with ties at the top-1000 cut. `htut count` must count it
+    exactly, peak under 128 MiB RSS (default budget: 48 MiB) and take at most
+    10x the CPU time of `wc -w` on the same file, measured in the same run."""
+
+    DISTINCT = 3_700_000
+    REPEATED = 2000  # words 0..1999 occur 2 + (2000 - i) // 20 times
+    RSS_LIMIT_MIB = 128
+    WC_RATIO = 10
+
+    @staticmethod
+    def word(i, l2, l3, g2, g3):
+        f = (i * 2654435761) % 13824
+        if i % 10 == 3:
+            return g2[i // 13824] + g3[i % 13824] + g3[f] + g2[f % 576]
+        return "q" + l2[i // 13824] + l3[i % 13824] + l3[f] + l2[f % 576] + LATIN[i % 24]
+
+    def generate(self, path):
+        l2 = [a + b for a in LATIN for b in LATIN]
+        l3 = [a + b for a in LATIN for b in l2]
+        g2 = [a + b for a in GREEK for b in GREEK]
+        g3 = [a + b for a in GREEK for b in g2]
+        counts = {}
+        extras = []
+        for i in range(self.REPEATED):
+            w = self.word(i, l2, l3, g2, g3)
+            counts[w] = 2 + (self.REPEATED - i) // 20
+            extras.extend([w] * (counts[w] - 1))
+        random.Random(5).shuffle(extras)
+        step = self.DISTINCT // len(extras) + 1
+        total = 0
+        with open(path, "w", encoding="utf-8") as f:
+            block = 65536
+            for start in range(0, self.DISTINCT, block):
+                ids = range(start, min(start + block, self.DISTINCT))
+                words = [self.word(i, l2, l3, g2, g3) for i in ids]
+                # The extra occurrences of the repeated words, spread over the file.
+                words += extras[start // step:(start + block) // step]
+                total += len(words)
+                for j in range(0, len(words), 16):
+                    f.write(" ".join(words[j:j + 16]))
+                    f.write("\n")
+            tail = extras[((self.DISTINCT - 1) // block + 1) * block // step:]
+            f.write(" ".join(tail) + "\n")
+            total += len(tail)
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].encode()))
+        return total, ranked[:1000]
+
+    def test_48_mib_of_3_7_million_distinct_words_exactly_under_128_mib(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "bomb.txt")
+            total, top = self.generate(path)
+            size = os.path.getsize(path)
+            self.assertGreaterEqual(size, 48 * 2**20)
+            out_path = os.path.join(d, "out.json")
+            spill_dir = os.path.join(d, "tmp")
+            os.mkdir(spill_dir)
+            os.environ["TMPDIR"] = spill_dir
+            try:
+                with open(out_path, "wb") as out:
+                    status, cpu, wall, rss, err = run_measured([htut(), "count", path, "--top", "1000"], out)
+            finally:
+                del os.environ["TMPDIR"]
+            self.assertEqual(status, 0, err)
+            self.assertEqual(os.listdir(spill_dir), [])
+            wc = shutil.which("wc")
+            _, wc_cpu, wc_wall, _, _ = run_measured([wc, "-w", path], subprocess.DEVNULL)
+            with open(out_path, "rb") as f:
+                got = pairs(f.read())
+            print(f"\n{size / 2**20:.1f} MiB, {self.DISTINCT} distinct words: htut count peak RSS {rss:.1f} MiB, "
+                  f"CPU {cpu:.2f} s (wall {wall:.2f} s); wc -w CPU {wc_cpu:.2f} s (wall {wc_wall:.2f} s)",
+                  file=sys.stderr)
+            self.assertEqual(got[0], total)
+            self.assertEqual(got[1], self.DISTINCT)
+            self.assertEqual(got[2], top)
+            self.assertLess(rss, self.RSS_LIMIT_MIB)
+            self.assertLessEqual(cpu, self.WC_RATIO * max(wc_cpu, 0.05))
 
 
 if __name__ == "__main__":

@@ -90,6 +90,22 @@ TEST_CASE("config: missing and malformed variables are named") {
   ::unsetenv("DATABASE_URL");
 }
 
+TEST_CASE("config: COUNT_MEMORY_BYTES and TMPDIR for the count and the worker") {
+  ::unsetenv("COUNT_MEMORY_BYTES");
+  ::setenv("TMPDIR", "/var/tmp", 1);
+  const config::Needs n = config::needs_for_role("count");
+  CHECK(config::needs_for_role("worker").count);
+  CHECK(config::load(n).count_memory_bytes == 50331648);
+  CHECK(config::load(n).tmp_dir == "/var/tmp");
+  ::setenv("COUNT_MEMORY_BYTES", "65536", 1);
+  CHECK(config::load(n).count_memory_bytes == 65536);
+  ::setenv("COUNT_MEMORY_BYTES", "48MiB", 1);
+  CHECK_THROWS_WITH(config::load(n), Catch::Contains("COUNT_MEMORY_BYTES must be a whole number"));
+  ::unsetenv("COUNT_MEMORY_BYTES");
+  ::unsetenv("TMPDIR");
+  CHECK(config::load(n).tmp_dir == "/tmp");
+}
+
 TEST_CASE("logfmt escaping") {
   CHECK(log::escape_value("plain") == "plain");
   CHECK(log::escape_value("") == "\"\"");

@@ -1,6 +1,8 @@
 // JobRunner's decisions (ack / dead-letter / requeue) with in-memory fakes of
 // storage and the database; the real services are covered by test_worker.py.
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 
 #include "jobs/job_runner.hpp"
@@ -141,6 +143,37 @@ TEST_CASE("a pending job is counted, stored in one complete() and acked") {
   CHECK(store.total == static_cast<std::int64_t>(expected.total_words));
   CHECK(store.distinct == static_cast<std::int64_t>(expected.distinct_words));
   CHECK(store.word_counts == wordcount::word_counts_json(expected));
+}
+
+TEST_CASE("a count past its memory budget spills and stays exact; a spill that fails is a delayed retry") {
+  std::string many;
+  for (int i = 0; i < 3000; ++i) many.append("word").append(std::to_string(i % 1200)).append(" ");
+  FakeStorage storage;
+  storage.objects[job.s3_key] = many;
+  std::string tmp = (std::filesystem::temp_directory_path() / "htut-jobs-spill-XXXXXX").string();
+  REQUIRE(mkdtemp(tmp.data()) != nullptr);
+  std::atomic<bool> cancel{false};
+  SECTION("spilled to TMPDIR") {
+    FakeStore store = store_with_pending_row();
+    jobs::JobRunner runner(storage, store, quick_retries(), wordcount::CountOptions{1, tmp});
+    auto o = runner.run(queue::job_to_json(job), 0, cancel);
+    CHECK(o.result == "done");
+    const auto expected = wordcount::count_words(many);
+    CHECK(store.distinct == 1200);
+    CHECK(store.word_counts == wordcount::word_counts_json(expected));
+  }
+  SECTION("TMPDIR missing") {
+    FakeStore store = store_with_pending_row();
+    jobs::JobRunner runner(storage, store, quick_retries(), wordcount::CountOptions{1, tmp + "/missing"});
+    auto o = runner.run(queue::job_to_json(job), 0, cancel);
+    CHECK(o.settle == Settle::retry);  // transient, like a storage outage: the job comes back later
+    CHECK(o.result == "retry_later");
+    CHECK(o.error.find("cannot create a temporary file in " + tmp + "/missing") != std::string::npos);
+    CHECK(storage.gets == 1);  // no in-process retry of the read
+    CHECK(store.fails == 0);
+  }
+  CHECK(std::filesystem::is_empty(tmp));
+  std::filesystem::remove_all(tmp);
 }
 
 TEST_CASE("an invalid message is dead-lettered without touching anything") {

@@ -119,6 +119,10 @@ TEST_CASE("word map: counts, stop words, long keys, growth") {
   });
   CHECK(n42 == 2);
   CHECK(nlong == 2);
-  m.clear();
+  m.reset();
   CHECK(m.distinct() == 0);
+  m.add("the", 5);  // still a stop word
+  m.add("alpha");
+  CHECK(m.distinct() == 1);
+  CHECK(m.total() == 1);
 }

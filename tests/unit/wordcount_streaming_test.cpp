@@ -1,11 +1,13 @@
 // Chunking must never change the result: every split point of tricky inputs,
 // one byte at a time, and random texts that exercise both the ASCII fast path
 // (large feeds) and the general path (1-byte feeds).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "wordcount/ascii_fast_path.hpp"
 #include "wordcount/counter.hpp"
 
 using namespace htut::wordcount;
@@ -138,4 +140,34 @@ TEST_CASE("wordcount: a huge chunk of many words is held without losing or keepi
   CHECK(dropped.total_words == 1);
   CHECK(dropped.distinct_words == 1);
   CHECK(count_bytewise(many + "x www. tail", 5) == count_words(many + "x www. tail", 5));
+}
+
+TEST_CASE("wordcount: every instruction set's ASCII fast path gives the same words and stops at the same byte") {
+  std::mt19937 rng(12);
+  size_t compared = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::string text = random_text(rng, 50 + rng() % 600);
+    if (round % 2 == 0) {  // mostly ASCII, so the fast path gets far
+      text.erase(std::remove_if(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }),
+                 text.end());
+    }
+    text.append(kKeyPadding, ' ');
+    auto run = [&](FastPathIsa isa) {
+      WordMap m;
+      const char* stop = count_ascii_chunks_with(isa, text.data(), text.data() + text.size(), m);
+      std::vector<std::pair<std::string, uint64_t>> words;
+      m.for_each([&](std::string_view w, uint64_t n) { words.emplace_back(w, n); });
+      std::sort(words.begin(), words.end());
+      return std::make_pair(stop - text.data(), words);
+    };
+    const auto reference = run(FastPathIsa::scalar);
+    for (FastPathIsa isa : {FastPathIsa::sse2, FastPathIsa::avx2, FastPathIsa::avx512bw}) {
+      if (!fast_path_supported(isa)) continue;
+      INFO("round " << round << ", isa " << static_cast<int>(isa) << ", input: " << text);
+      REQUIRE(run(isa) == reference);
+      ++compared;
+    }
+  }
+  CHECK(compared >= 400);  // at least SSE2 on x86-64
+  WARN("best fast path on this CPU: " << static_cast<int>(best_fast_path()) << " (0 scalar, 1 sse2, 2 avx2, 3 avx512bw)");
 }
