@@ -36,15 +36,19 @@ class JobOutOfMemory(unittest.TestCase):
     def test_out_of_memory_in_a_job_fails_the_document_not_the_worker(self):
         d = Deployment("oom", workers=0)
         self.addCleanup(d.close)
-        worker = d.start_worker("worker1", WORKER_CONCURRENCY="1")
+        # A budget far above the cap below: the counter does not spill, so it really runs out of memory
+        # (with the default 48 MiB budget the document is counted within the cap: test_wordcount_bomb).
+        worker = d.start_worker("worker1", WORKER_CONCURRENCY="1", COUNT_MEMORY_BYTES=str(1 << 30))
         self.assertEqual(d.upload().status, 201)
         d.wait_settled(30)  # every thread and connection is up: what it needs from now on is small
-        # About 200 MB would be needed to count it (more than COUNT_MEMORY_BYTES, 48 MiB, before
-        # spilling); allow 16 MB more than the worker has mapped now.
+        # About 200 MB would be needed to count it in memory; allow 16 MB more than the worker has mapped now.
         cap_address_space(worker.pid, vm_size_bytes(worker.pid) + 16 * 1024 * 1024)
         hungry = d.upload(many_distinct_words(1_500_000), kind="hungry", timeout=120)
         self.assertEqual(hungry.status, 201, hungry)
-        d.wait_status(hungry.slug, "failed", 120)
+        try:
+            d.wait_status(hungry.slug, "failed", 120)
+        except AssertionError:
+            raise AssertionError(worker.output()[-5000:])
         row = d.rows_where(hungry.slug)[0]
         self.assertIn("memory", row["error"].lower())  # "the worker ran out of memory while counting …"
         self.assertTrue(worker.running(), worker.output())
