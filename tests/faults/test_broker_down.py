@@ -48,14 +48,14 @@ class BrokerDown(unittest.TestCase):
         self.assertGreater(pending_while_down, 0, "nothing waited for the broker: was it really down?")
         # The logs say what happened: the web could not publish, the outbox did it later,
         # the consumers noticed the broker was gone and came back on their own.
-        d.web.wait_for_log("job not published yet; the outbox will retry", timeout=1)
+        d.web.wait_for_log("job not published yet; the outbox will retry", timeout=30)
         unpublished = set(re.findall(r"job not published yet.*? slug=(\S+)", "\n".join(d.web.lines())))
         outbox = [line for w in d.workers for line in w.lines() if "outbox published job" in line]
         by_outbox = set(re.findall(r"outbox published job\S* slug=(\S+)", "\n".join(outbox)))
         self.assertEqual(unpublished - by_outbox, set(), "jobs the web could not publish and the outbox did not")
         for worker in d.workers:
-            worker.wait_for_log("worker cannot consume", timeout=1)
-            worker.wait_for_log("worker consuming again", timeout=1)
+            worker.wait_for_log("worker cannot consume", timeout=30)
+            worker.wait_for_log("worker consuming again", timeout=30)
         duplicates = [line for w in d.workers for line in w.lines() if "outcome=duplicate" in line]
         figures = d.verify(self)
         d.assert_alive(self)

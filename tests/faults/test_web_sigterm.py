@@ -56,8 +56,8 @@ class WebSigterm(unittest.TestCase):
         self.assertTrue(refused_after, "no upload was tried after SIGTERM")
         self.assertTrue(all(not u.ok for u in refused_after), refused_after)
         self.assertLess(exit_s, 10, "the web role waited for the idle connection")
-        d.web.wait_for_log("shutting down", timeout=1)
-        d.web.wait_for_log("msg=stopped", timeout=1)
+        d.web.wait_for_log("shutting down", timeout=30)
+        d.web.wait_for_log("msg=stopped", timeout=30)
         self.assertEqual(idle.recv(1), b"", "the idle keep-alive connection was not closed")
 
         d.wait_settled(60)
