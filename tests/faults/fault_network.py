@@ -13,12 +13,20 @@ from fault_documents import multipart_request
 
 class SlowUpload(threading.Thread):
     """An upload whose body trickles in over `seconds`, so that it is in flight
-    when a fault strikes. `sent_half` is set once half of the body is out."""
+    when a fault strikes. `sent_half` is set once half of the body is out.
 
-    def __init__(self, port, upload, seconds, pieces=20):
+    With hold=True it stops after half of the body until `proceed` is set, so a
+    test can strike (stop a service) while the upload is certainly in flight and
+    send the rest only once the fault is in place: no race with the clock."""
+
+    def __init__(self, port, upload, seconds, pieces=20, hold=False, hold_timeout=120):
         super().__init__(daemon=True)
         self.port, self.upload, self.seconds, self.pieces = port, upload, seconds, pieces
         self.sent_half = threading.Event()
+        self.proceed = threading.Event()
+        if not hold:
+            self.proceed.set()
+        self.hold_timeout = hold_timeout
 
     def run(self):
         up = self.upload
@@ -35,8 +43,9 @@ class SlowUpload(threading.Thread):
                     if select.select([sock], [], [], 0)[0]:
                         break
                     sock.sendall(body[offset:offset + step])
-                    if offset + step >= len(body) // 2:
+                    if offset + step >= len(body) // 2 and not self.sent_half.is_set():
                         self.sent_half.set()
+                        self.proceed.wait(self.hold_timeout)
                     if offset + step < len(body):
                         time.sleep(self.seconds / self.pieces)
                 self.sent_half.set()
@@ -66,13 +75,22 @@ class Relay:
     the middle of a download and can make the download last long enough to
     strike during it. It forwards bytes untouched (the SigV4 signature covers
     the Host header the client sent, which the relay does not change); when
-    S3 goes away, the relay's connections close like a direct one would."""
+    S3 goes away, the relay's connections close like a direct one would.
 
-    def __init__(self, upstream_url, bytes_per_second=None):
+    pause_after=N holds every download once N bytes have flowed back (`paused`
+    is set), until resume(); cut() closes the connections in flight, as S3
+    going away in the middle of a response does (the bytes S3 had already
+    written into socket buffers would otherwise still arrive)."""
+
+    def __init__(self, upstream_url, bytes_per_second=None, pause_after=None):
         parts = urllib.parse.urlsplit(upstream_url)
         self.upstream = (parts.hostname, parts.port or 80)
         self.rate = bytes_per_second
         self.down_bytes = 0  # S3 -> client, all connections
+        self.pause_after = pause_after
+        self.paused = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
         self._lock = threading.Lock()
         self._sockets = []
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -103,10 +121,16 @@ class Relay:
                 data = source.recv(65536)
                 if not data:
                     break
+                if downstream and not self._running.is_set():
+                    self._running.wait()
                 sink.sendall(data)
                 if downstream:
                     with self._lock:
                         self.down_bytes += len(data)
+                        if self.pause_after is not None and self.down_bytes >= self.pause_after \
+                                and not self.paused.is_set():
+                            self._running.clear()
+                            self.paused.set()
                     if self.rate:
                         time.sleep(len(data) / self.rate)
         except OSError:
@@ -117,8 +141,23 @@ class Relay:
             except OSError:
                 pass
 
+    def resume(self):
+        self.pause_after = None
+        self._running.set()
+
+    def cut(self):
+        """Ends every connection in flight (new ones still go to S3, or fail while it is down)."""
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for s in sockets:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
     def close(self):
         self._listener.close()
+        self.resume()
         with self._lock:
             for s in self._sockets:
                 try:

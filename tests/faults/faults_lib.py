@@ -26,6 +26,7 @@ import time
 from fault_documents import Upload, document, expected_count, multipart_request
 from htut_testlib import (HtutProcess, app_env, delete_queue, free_port, http, new_database, psql, run_htut,
                           wait_until)
+from htut_testlib import report  # noqa: F401 (the fault tests import it from here)
 
 RFC3339 = "to_char(time_uploaded AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
@@ -233,6 +234,3 @@ class Deployment:
         return {"uploads": len(self.uploads), "accepted": len(accepted), "refused": len(refused)}
 
 
-def report(test, figures):
-    """Prints the measured figures (ctest --output-on-failure and -V show them; docs/reliability.md quotes them)."""
-    print(f"\nFIGURES {test.id().split('.')[-1]}: " + " ".join(f"{k}={v}" for k, v in figures.items()), flush=True)

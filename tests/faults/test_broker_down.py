@@ -8,6 +8,7 @@ import unittest
 
 from fault_services import ensure_all_up, service_stopped
 from faults_lib import Deployment, report
+from htut_testlib import wait_until
 
 OUTAGE_SECONDS = 10
 
@@ -48,19 +49,30 @@ class BrokerDown(unittest.TestCase):
         self.assertGreater(pending_while_down, 0, "nothing waited for the broker: was it really down?")
         # The logs say what happened: the web could not publish, the outbox did it later,
         # the consumers noticed the broker was gone and came back on their own.
-        d.web.wait_for_log("job not published yet; the outbox will retry", timeout=1)
+        d.web.wait_for_log("job not published yet; the outbox will retry", timeout=30)
         unpublished = set(re.findall(r"job not published yet.*? slug=(\S+)", "\n".join(d.web.lines())))
-        outbox = [line for w in d.workers for line in w.lines() if "outbox published job" in line]
-        by_outbox = set(re.findall(r"outbox published job\S* slug=(\S+)", "\n".join(outbox)))
-        self.assertEqual(unpublished - by_outbox, set(), "jobs the web could not publish and the outbox did not")
+
+        def outbox_lines():
+            return [line for w in d.workers for line in w.lines() if "outbox published job" in line]
+
+        def by_outbox():
+            return set(re.findall(r"outbox published job\S* slug=(\S+)", "\n".join(outbox_lines())))
+        # A worker may count a job the outbox published before that outbox logs the publish: wait for the lines.
+        try:
+            wait_until(lambda: not unpublished - by_outbox(), 30, "the outbox to log every job it published",
+                       interval=0.1)
+        except AssertionError:
+            self.fail(f"jobs the web could not publish and the outbox did not: {unpublished - by_outbox()}\n"
+                      + d.output())
+        outbox = outbox_lines()
         for worker in d.workers:
-            worker.wait_for_log("worker cannot consume", timeout=1)
-            worker.wait_for_log("worker consuming again", timeout=1)
+            worker.wait_for_log("worker cannot consume", timeout=30)
+            worker.wait_for_log("worker consuming again", timeout=30)
         duplicates = [line for w in d.workers for line in w.lines() if "outcome=duplicate" in line]
         figures = d.verify(self)
         d.assert_alive(self)
         report(self, {**figures, "uploads_while_down": len(during), "web_could_not_publish": len(unpublished),
-                      "outbox_publishes": len(outbox), "outbox_rows": len(by_outbox),
+                      "outbox_publishes": len(outbox), "outbox_rows": len(by_outbox()),
                       "duplicate_deliveries_acked": len(duplicates),
                       "outage_s": round(down_to - down_from, 1),
                       "broker_stop_s": round(outage.stopped - outage.stop_began, 1),

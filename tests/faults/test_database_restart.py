@@ -67,10 +67,13 @@ class DatabaseRestart(unittest.TestCase):
             self.assertIn("database is unavailable", up.answer["error"])
         self.assertEqual(d.rows_where(medium.slug)[0]["status"], "done")
         # The logs say what happened.
-        d.web.wait_for_log("recording an upload failed", timeout=1)
-        d.web.wait_for_log("database connection lost; reconnecting", timeout=1)
-        for worker in d.workers:
-            worker.wait_for_log("database connection lost; reconnecting", timeout=1)
+        d.web.wait_for_log("recording an upload failed", timeout=30)
+        # Each process saw the outage: a pooled connection that broke ("connection lost"), or, when it had
+        # none open at that moment, a new connection refused ("database unavailable: …").
+        for worker in (d.web, *d.workers):
+            wait_until(lambda: [line for line in worker.lines() if "database connection lost; reconnecting" in line
+                                or "database unavailable" in line], 30,
+                       f"{worker.name} to log the database outage\n{worker.output()}", interval=0.1)
         medium_lines = d.job_lines(medium.slug)
         retried = [line for line in medium_lines if "outcome=retry_later" in line]
         self.assertTrue(retried or any("redelivered=true" in line for line in medium_lines),

@@ -6,13 +6,13 @@ body timeout; 2,000 idle connections) start together in setUpClass and run in
 background threads while the quick attacks run; `test_zz_slow_attacks` joins
 them at the end. That keeps the file to about 35 s of wall time."""
 import socket
-import sys
 import threading
 import time
 import unittest
 
 from hostile_support import (CLOSE, Bystander, Deployment, closed_by_server, connect, healthz_now, part,
                              read_response, request_bytes, rss_mib, send_quietly, upload_request)
+from htut_testlib import report
 
 RSS_LIMIT_MIB = 150          # measured: about 33 MiB with the 2,000 idle connections open
 IDLE_CONNECTIONS = 2000      # 10,000 would need ~30 s to open on 2 busy cores; 2,000 shows the same thing
@@ -269,8 +269,7 @@ class HttpAttacks(unittest.TestCase):
             self.slowloris.join(HEADER_TIMEOUT_S + 30)
         others.assert_served(self, min_probes=3)
         rss_under_attack = rss_mib(self.d.web.pid)
-        print(f"\nweb RSS with {IDLE_CONNECTIONS} idle connections, a slowloris and a stalled body: "
-              f"{rss_under_attack:.1f} MiB", file=sys.stderr)
+        report(self, {"idle_connections": IDLE_CONNECTIONS, "web_rss_mib_under_slow_attacks": round(rss_under_attack, 1)})
         self.assertLess(rss_under_attack, RSS_LIMIT_MIB)
 
         self.assertIsNone(self.slowloris.error)

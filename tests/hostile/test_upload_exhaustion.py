@@ -10,11 +10,11 @@
   memory is too.
 """
 import socket
-import sys
 import time
 import unittest
 
 from hostile_support import BOUNDARY, Bystander, Deployment, connect, peak_rss_mib, rss_mib, upload_request
+from htut_testlib import report
 
 BLOCKING_THREADS = 8  # web_command.cpp: max(8, 4 * WEB_CONCURRENCY) with WEB_CONCURRENCY=2
 FILE_START = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"document-name\"\r\n\r\nslow\r\n"
@@ -67,8 +67,8 @@ class UploadExhaustion(unittest.TestCase):
                 socks.append(s)
             time.sleep(3)
             peak = peak_rss_mib(self.d.web.pid)
-            print(f"\nweb peak RSS with {n} uploads in progress: {peak:.1f} MiB "
-                  f"(now {rss_mib(self.d.web.pid):.1f} MiB)", file=sys.stderr)
+            report(self, {"uploads_in_progress": n, "web_peak_rss_mib": round(peak, 1),
+                          "web_rss_mib_now": round(rss_mib(self.d.web.pid), 1)})
             self.assertTrue(self.d.web.running())
             self.assertLess(peak, 150, "memory grows with the number of uploads in progress")
         finally:

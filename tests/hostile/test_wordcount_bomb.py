@@ -7,11 +7,10 @@ web role must stream it (its memory does not grow with the upload), the
 worker's memory must stay within the documented bound, and other clients are
 served meanwhile."""
 import json
-import sys
 import unittest
 
 from hostile_support import Bystander, Deployment, peak_rss_mib, random_words
-from htut_testlib import delete_queue, run_htut
+from htut_testlib import delete_queue, report, run_htut
 
 BOMB_BYTES = 48 * 1024 * 1024
 WEB_PEAK_LIMIT_MIB = 150     # measured: about 20 MiB; the file streams through a 1 MiB pipe
@@ -52,8 +51,8 @@ class WordCountBomb(unittest.TestCase):
         self.assertEqual(list(doc["word_counts"].items()), list(expected["word_counts"].items()))
 
         web_peak, worker_peak = peak_rss_mib(self.d.web.pid), peak_rss_mib(self.d.worker.pid)
-        print(f"\n{len(data) / 2**20:.0f} MiB, {doc['distinct_words']} distinct words: web peak RSS "
-              f"{web_peak:.1f} MiB, worker peak RSS {worker_peak:.1f} MiB", file=sys.stderr)
+        report(self, {"upload_mib": round(len(data) / 2**20), "distinct_words": doc["distinct_words"],
+                      "web_peak_rss_mib": round(web_peak, 1), "worker_peak_rss_mib": round(worker_peak, 1)})
         self.assertLess(web_peak, WEB_PEAK_LIMIT_MIB)
         self.assertLess(worker_peak, WORKER_PEAK_LIMIT_MIB)
         self.assertTrue(self.d.worker.running())

@@ -244,6 +244,11 @@ def _kill_leftovers():
             process.kill()
 
 
+def report(test, figures):
+    """Prints one `FIGURES <test>: k=v …` line (ctest -V shows it; tools/figures writes it into the docs)."""
+    print(f"\nFIGURES {test.id().split('.')[-1]}: " + " ".join(f"{k}={v}" for k, v in figures.items()), flush=True)
+
+
 def app_env(port=None, db_url=None, **overrides):
     """The standard environment of web/worker/s3 from the HTUT_TEST_* services.
 

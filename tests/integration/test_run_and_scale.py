@@ -10,7 +10,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 import unittest
 
 from htut_testlib import delete_queue, free_port, http, multipart_body, port_open, require_env, wait_until
@@ -74,14 +73,18 @@ class RunAndScale(unittest.TestCase):
                     json.loads(http("GET", f"http://127.0.0.1:{port}/api/documents/{slug}")[2])), 60, slug)
                 self.assertEqual(doc["word_counts"]["alpha"], 2)
             # Exactly once: one successful job line per document, spread over the three workers.
-            time.sleep(0.5)
-            done = collections.Counter()
-            workers = set()
-            for line in list(lines):
-                m = re.match(r"(worker\.\d+) \| .*msg=job slug=(\S+) .*outcome=done", line)
-                if m:
-                    done[m.group(2)] += 1
-                    workers.add(m.group(1))
+            # A worker logs the job just after its row is done: wait for every line.
+            def job_lines():
+                done = collections.Counter()
+                workers = set()
+                for line in list(lines):
+                    m = re.match(r"(worker\.\d+) \| .*msg=job slug=(\S+) .*outcome=done", line)
+                    if m:
+                        done[m.group(2)] += 1
+                        workers.add(m.group(1))
+                return done, workers
+            wait_until(lambda: all(job_lines()[0][s] for s in slugs), 60, "a job line for every document")
+            done, workers = job_lines()
             self.assertEqual({s: done[s] for s in slugs}, {s: 1 for s in slugs})
             self.assertGreaterEqual(len(workers), 2, "the jobs were shared by the workers")
             self.assertTrue(any(l.startswith("web.2 | ") for l in lines))

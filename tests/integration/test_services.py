@@ -124,7 +124,8 @@ class ServicesTest(unittest.TestCase):
         status = self.status()
         for name in SERVICES:
             self.assertEqual(status.get(name), "down", f"status after down: {status}")
-        self.assertLess(time.monotonic() - started, 60, "tools/services is too slow")
+        # Generous: RabbitMQ alone boots in 5-12 s, and this suite must pass on a loaded 2-core machine.
+        self.assertLess(time.monotonic() - started, 180, "tools/services is too slow")
 
     def test_reports_a_taken_port(self):
         # s3rver's port already in use by someone else: a clear message, not a hang.

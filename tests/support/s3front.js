@@ -14,11 +14,13 @@
 //   * compares a hex x-amz-content-sha256 with the body (400 XAmzContentSHA256Mismatch);
 //   * answers a PUT only once s3rver has flushed the object to disk (s3rver answers as soon
 //     as its md5 stream ends, before the file is complete, so an immediate GET may read a
-//     short object).
+//     short object);
+//   * with --data-dir (s3rver's -d), answers AbortMultipartUpload and ListMultipartUploads,
+//     which s3rver lacks (s3front_multipart.js).
 // Node built-ins only.
 //
 // usage: node s3front.js --listen 127.0.0.1:PORT --upstream http://127.0.0.1:S3RVERPORT
-//                        --access-key KEY --secret SECRET [--region REGION] [--verbose]
+//                        --access-key KEY --secret SECRET [--region REGION] [--data-dir DIR] [--verbose]
 'use strict';
 
 const crypto = require('crypto');
@@ -43,6 +45,7 @@ function parseArgs(argv) {
     else if (a === '--access-key') opts.accessKey = next();
     else if (a === '--secret') opts.secret = next();
     else if (a === '--region') opts.region = next();
+    else if (a === '--data-dir') opts.dataDir = next();
     else if (a === '--verbose') opts.verbose = true;
     else usage(`unknown argument ${a}`);
   }
@@ -52,7 +55,7 @@ function parseArgs(argv) {
 
 function usage(why) {
   process.stderr.write(`s3front: ${why}\nusage: node s3front.js --listen HOST:PORT --upstream URL ` +
-    '--access-key KEY --secret SECRET [--region REGION] [--verbose]\n');
+    '--access-key KEY --secret SECRET [--region REGION] [--data-dir DIR] [--verbose]\n');
   process.exit(2);
 }
 
@@ -350,6 +353,9 @@ async function waitForFlush(path, size, lastByte) {
   return false;
 }
 
+const multipart = opts.dataDir
+  ? require('./s3front_multipart').createMultipart({ dataDir: opts.dataDir, log, decode: percentDecode }) : null;
+
 // Part sizes seen per upload, so a completed multipart object can be checked too.
 const partSizes = new Map();
 
@@ -372,6 +378,12 @@ async function handle(req, res, body) {
   const query = parseQuery(q < 0 ? '' : req.url.slice(q + 1));
   const has = (name) => query.some(([k]) => k === name);
   const value = (name) => (query.find(([k]) => k === name) || [])[1];
+  const own = multipart && multipart.answer(req.method, path, query);
+  if (own) {
+    res.writeHead(own.status, own.headers);
+    res.end(req.method === 'HEAD' ? undefined : own.body);
+    return;
+  }
 
   const resp = await upstreamStream(req.method, req.url, forwardHeaders(req, body.length), body);
   const ok = resp.statusCode >= 200 && resp.statusCode < 300;
@@ -409,6 +421,7 @@ async function handle(req, res, body) {
       throw new S3Error(500, 'InternalError', 'the multipart object was not assembled completely by s3rver');
     }
   }
+  if (multipart) multipart.observe(req.method, path, query, resp.statusCode, answer, body.length);
   delete headers['transfer-encoding'];
   headers['content-length'] = String(answer.length);
   res.writeHead(resp.statusCode, headers);
