@@ -43,7 +43,7 @@ class RunAndScale(unittest.TestCase):
         reader = threading.Thread(target=lambda: lines.extend(iter(run.stdout.readline, "")), daemon=True)
         reader.start()
         try:
-            wait_until(lambda: port_open(port) and port_open(second_port), 60,
+            wait_until(lambda: port_open(port) and port_open(second_port), 300,  # a fresh clone: npm ci first
                        "tools/run to start web.1 and web.2\n" + "".join(lines))
             self.assertTrue(os.path.exists(os.path.join(clone, ".env")), "tools/run writes a .env")
             status, _, body = http("GET", f"http://127.0.0.1:{port}/healthz")
