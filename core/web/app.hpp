@@ -29,6 +29,7 @@ namespace htut::web {
 
 class StatusHub;
 class DocumentCache;
+class Health;
 
 struct Services {
   storage::Storage* storage = nullptr;
@@ -36,6 +37,9 @@ struct Services {
   queue::Publisher* publisher = nullptr;
   StatusHub* status_hub = nullptr;  // live status changes (LISTEN/NOTIFY)
 };
+
+// /healthz's checks of these services (health.cpp).
+std::unique_ptr<Health> make_health(net::thread_pool& pool, const Services& services);
 
 class App : public Handler {
  public:
@@ -81,6 +85,8 @@ class App : public Handler {
   Reply html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie = {}) const;
   Reply error_page(Exchange& ex, http::status status, std::string_view message) const;
   Reply not_found(Exchange& ex) const;
+  Reply method_not_allowed(Exchange& ex, std::string_view allow) const;
+  Reply header_without_body(Exchange& ex, std::string_view content_type) const;  // HEAD of routes with effects
   Reply api_error(Exchange& ex, http::status status, std::string_view message) const;
   Reply json_reply(Exchange& ex, http::status status, std::string body) const;
   bool keep_alive(const Exchange& ex) const;
@@ -94,6 +100,7 @@ class App : public Handler {
   const int max_uploads_;
   std::atomic<int> uploads_in_progress_{0};
   Server* server_ = nullptr;
+  std::unique_ptr<Health> health_;
   AssetTable assets_;
   std::unordered_map<std::string, PageTemplate> pages_;  // "index.html" -> compiled template
 };

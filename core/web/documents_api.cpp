@@ -164,31 +164,4 @@ awaitable<Reply> App::test_connection(Exchange& ex) {
   co_return json_reply(ex, http::status::ok, boost::json::serialize(o));
 }
 
-awaitable<Reply> App::healthz(Exchange& ex) {
-  auto* documents = services_.documents;
-  auto* publisher = services_.publisher;
-  auto* storage = services_.storage;
-  struct Checks {
-    Status database, broker, storage;
-  };
-  auto run_checks = [documents, publisher, storage] {
-    return Checks{documents->ping(), publisher->ping(std::chrono::seconds(3)), storage->check()};
-  };
-  auto checks = co_await run_blocking(blocking_, std::move(run_checks));
-  auto describe = [](const Status& s) { return s ? std::string("ok") : s.error().message; };
-  bool healthy = checks.database.ok() && checks.broker.ok();
-  boost::json::object o;
-  o["status"] = healthy ? "ok" : "unavailable";
-  o["database"] = describe(checks.database);
-  o["broker"] = describe(checks.broker);
-  o["storage"] = describe(checks.storage);
-  if (!healthy) {
-    std::string failed;
-    if (!checks.database) failed = "database";
-    if (!checks.broker) failed += failed.empty() ? "broker" : " and broker";
-    o["error"] = failed + " unavailable";
-  }
-  co_return json_reply(ex, healthy ? http::status::ok : http::status::service_unavailable, boost::json::serialize(o));
-}
-
 }  // namespace htut::web

@@ -4,6 +4,7 @@
 #include "db/documents.hpp"
 #include "http/html.hpp"
 #include "http/session.hpp"
+#include "log/log.hpp"
 #include "web/app.hpp"
 #include "web/session_cookie.hpp"
 
@@ -23,14 +24,13 @@ Reply App::html_page(Exchange& ex, http::status status, std::string body, const 
   if (!set_cookie.empty()) res.set(http::field::set_cookie, set_cookie);
   res.keep_alive(keep_alive(ex));
   res.body() = std::move(body);
-  if (ex.method() == http::verb::head) res.body().clear();
   return make_reply(std::move(res), ex.request_id());
 }
 
 Reply App::error_page(Exchange& ex, http::status status, std::string_view message) const {
   auto body = render("error.html", [&](std::string_view name) -> std::optional<std::string> {
     if (name == "status") return std::to_string(static_cast<unsigned>(status)) + " " + std::string(http::obsolete_reason(status));
-    if (name == "message") return std::string(message);
+    if (name == "message") return log::scrub(std::string(message));
     return std::nullopt;
   });
   return html_page(ex, status, std::move(body));
@@ -55,7 +55,7 @@ Reply App::json_reply(Exchange& ex, http::status status, std::string body) const
 
 Reply App::api_error(Exchange& ex, http::status status, std::string_view message) const {
   boost::json::object o;
-  o["error"] = message;
+  o["error"] = log::scrub(std::string(message));  // a last line of defence: no secret in an answer
   return json_reply(ex, status, boost::json::serialize(o));
 }
 

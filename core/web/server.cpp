@@ -2,6 +2,8 @@
 
 #include <boost/uuid/uuid_generators.hpp>
 #include <boost/uuid/uuid_io.hpp>
+#include <sys/resource.h>
+
 #include <thread>
 #include <vector>
 
@@ -38,9 +40,44 @@ void log_access(std::string_view method, std::string_view path, unsigned status,
                         {"request_id", request_id}});
 }
 
-// A reply for requests that never reached a handler (malformed, too large).
-Reply early_error(http::status status, std::string_view message) {
+// The request target as far as it arrived ("" when the request line is not
+// there yet), read from the raw bytes: a refused request may never have been parsed.
+std::string_view raw_target(const beast::flat_buffer& buffer) {
+  auto data = buffer.data();
+  std::string_view raw(static_cast<const char*>(data.data()), data.size());
+  raw = raw.substr(0, raw.find('\n'));
+  auto space = raw.find(' ');
+  if (space == std::string_view::npos) return {};
+  raw = raw.substr(space + 1);
+  return raw.substr(0, raw.find(' '));
+}
+
+// A reply for requests that never reached a handler (malformed, too large,
+// too slow); JSON for /api/ routes like every other of their errors.
+Reply early_error(http::status status, std::string_view message, std::string_view target) {
+  if (target.substr(0, 5) == "/api/") return json_error(11, false, status, message, new_request_id());
   return text_reply(11, false, status, "text/plain; charset=utf-8", std::string(message) + "\n", new_request_id());
+}
+
+// What a HEAD request gets: the GET answer's header (Content-Length included), no body.
+std::string header_only(http::message_generator& message) {
+  std::string out;
+  beast::error_code ec;
+  while (!message.is_done()) {
+    auto buffers = message.prepare(ec);
+    if (ec) break;
+    std::size_t n = 0;
+    for (auto b : buffers) {
+      out.append(static_cast<const char*>(b.data()), b.size());
+      n += b.size();
+    }
+    if (auto end = out.find("\r\n\r\n"); end != std::string::npos) {
+      out.resize(end + 4);
+      return out;
+    }
+    message.consume(n);
+  }
+  return out;
 }
 
 bool is_benign(const boost::system::error_code& ec) {
@@ -91,6 +128,16 @@ void Server::forget(std::uint64_t id) {
 }
 
 void Server::run() {
+  // Idle connections cost little memory but a descriptor each: use what the
+  // hard limit allows, keep room for database, broker and storage sockets.
+  if (rlimit limit{}; ::getrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    if (limit.rlim_cur < limit.rlim_max) {
+      limit.rlim_cur = limit.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    auto usable = static_cast<long long>(limit.rlim_cur) - 256;
+    if (usable < options_.max_connections) options_.max_connections = static_cast<int>(std::max(64LL, usable));
+  }
   tcp::endpoint endpoint(net::ip::make_address(options_.address), options_.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
@@ -114,7 +161,8 @@ void Server::run() {
       }
     }
   });
-  log::info("listening", {{"address", options_.address}, {"port", bound_port_}, {"threads", options_.threads}});
+  log::info("listening", {{"address", options_.address}, {"port", bound_port_}, {"threads", options_.threads},
+                         {"max_connections", options_.max_connections}});
 
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < contexts_.size(); ++i) threads.emplace_back([this, i] { contexts_[i]->run(); });
@@ -168,6 +216,15 @@ awaitable<void> Server::accept_loop() {
       continue;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    if (sessions_.load() >= options_.max_connections) {
+      // Full: a short answer, never an unbounded queue. Past a few hundred
+      // refusals in flight the connection is simply closed.
+      if (refusing_.load() < 256) {
+        ++refusing_;
+        net::co_spawn(executor, refuse_busy(tcp_stream(std::move(socket))), [this](std::exception_ptr) { --refusing_; });
+      }
+      continue;
+    }
     ++sessions_;
     net::co_spawn(executor, session(tcp_stream(std::move(socket))), [this](std::exception_ptr e) {
       --sessions_;
@@ -180,6 +237,21 @@ awaitable<void> Server::accept_loop() {
       }
     });
   }
+}
+
+awaitable<void> Server::refuse_busy(tcp_stream stream) {
+  log::warn("connection refused: too many open", {{"limit", options_.max_connections}});
+  http::response<http::string_body> res{http::status::service_unavailable, 11};
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.set(http::field::retry_after, "5");
+  res.body() = "The server is busy; please try again in a moment.\n";
+  res.keep_alive(false);
+  Reply reply = make_reply(std::move(res), new_request_id());
+  stream.expires_after(std::chrono::seconds(5));
+  co_await beast::async_write(stream, std::move(reply.message), net::as_tuple(net::use_awaitable));
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
 }
 
 awaitable<void> Server::session(tcp_stream accepted) {
@@ -216,12 +288,13 @@ awaitable<void> Server::session(tcp_stream accepted) {
     if (ec) {
       if (is_benign(ec) && ec != beast::error::timeout) break;
       std::optional<Reply> reply;
+      auto target = raw_target(buffer);
       if (ec == http::error::header_limit)
-        reply = early_error(http::status::request_header_fields_too_large, "request header too large");
+        reply = early_error(http::status::request_header_fields_too_large, "request header too large", target);
       else if (ec == beast::error::timeout)
-        reply = early_error(http::status::request_timeout, "request header not received in time");
+        reply = early_error(http::status::request_timeout, "request header not received in time", target);
       else
-        reply = early_error(http::status::bad_request, "malformed request: " + ec.message());
+        reply = early_error(http::status::bad_request, "malformed request: " + ec.message(), target);
       log_access("-", "-", reply->status, reply->body_bytes, std::chrono::steady_clock::now() - started, "-");
       stream.expires_after(std::chrono::seconds(5));
       co_await beast::async_write(stream, std::move(reply->message), net::as_tuple(net::use_awaitable));
@@ -236,7 +309,7 @@ awaitable<void> Server::session(tcp_stream accepted) {
     else if (parser.get().version() >= 11 && parser.get().count(http::field::host) != 1)
       refusal = "malformed request: HTTP/1.1 needs exactly one Host header";
     if (!refusal.empty()) {
-      Reply reply = early_error(http::status::bad_request, refusal);
+      Reply reply = early_error(http::status::bad_request, refusal, parser.get().target());
       log_access("-", "-", reply.status, reply.body_bytes, std::chrono::steady_clock::now() - started, "-");
       stream.expires_after(std::chrono::seconds(5));
       co_await beast::async_write(stream, std::move(reply.message), net::as_tuple(net::use_awaitable));
@@ -250,7 +323,17 @@ awaitable<void> Server::session(tcp_stream accepted) {
     if (!reply.already_sent) {
       bool keep = reply.keep_alive && exchange.body_complete() && !stopping_;
       stream.expires_after(std::chrono::seconds(60));
-      auto [wec, written] = co_await beast::async_write(stream, std::move(reply.message), net::as_tuple(net::use_awaitable));
+      boost::system::error_code wec;
+      if (exchange.method() == http::verb::head) {
+        // Centrally for every route: the handler answered as for GET; only the header goes out.
+        std::string head = header_only(reply.message);
+        reply.body_bytes = 0;
+        std::tie(wec, std::ignore) =
+            co_await net::async_write(stream, net::buffer(head), net::as_tuple(net::use_awaitable));
+      } else {
+        std::tie(wec, std::ignore) =
+            co_await beast::async_write(stream, std::move(reply.message), net::as_tuple(net::use_awaitable));
+      }
       log_access(http::to_string(exchange.method()), exchange.path(), reply.status, reply.body_bytes,
                  std::chrono::steady_clock::now() - started, request_id);
       if (!wec && !exchange.body_complete()) co_await linger(stream, buffer);

@@ -34,6 +34,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{95};   // > Heroku router's 90 s keep-alive
   std::chrono::seconds header_timeout{15};  // from the first byte to the end of the header
   std::size_t header_limit = 16 * 1024;
+  // Open connections per process; beyond, a 503 with Retry-After and close.
+  // Lowered at start to what the file descriptor limit allows.
+  int max_connections = 10000;
 };
 
 class Server {
@@ -57,6 +60,7 @@ class Server {
  private:
   awaitable<void> accept_loop();
   awaitable<void> session(tcp_stream stream);
+  awaitable<void> refuse_busy(tcp_stream stream);
   awaitable<void> drain_and_stop();
   void begin_shutdown();
 
@@ -69,6 +73,7 @@ class Server {
   unsigned short bound_port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> sessions_{0};
+  std::atomic<int> refusing_{0};
   std::mutex cancel_mutex_;
   std::uint64_t next_cancel_id_ = 1;
   std::unordered_map<std::uint64_t, std::function<void()>> cancels_;

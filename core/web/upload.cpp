@@ -85,14 +85,21 @@ class UploadHandler {
   std::string pending_;  // file bytes parsed from the last chunk, not yet in the pipe
   std::string document_name_raw_;
   std::string csrf_token_;
+  std::optional<SessionCookie> cookie_;  // the form's session (not for the API)
   std::shared_ptr<BytePipe> pipe_;
   std::optional<BackgroundTask<Result<storage::ObjectInfo>>> put_;
   net::any_io_executor executor_;
 };
 
+constexpr std::string_view csrf_refusal =
+    "the form has expired or did not come from this site; reload the page and try again";
+
 Status UploadHandler::on_part_begin(const ::htut::http::PartHeaders& h) {
   if (h.name == "input-file" && h.filename) {
     if (saw_file_) return make_error(Error::Kind::invalid, "send one file per upload");
+    // The token precedes the file in the form: checked before a byte of the file is stored.
+    if (cookie_ && !::htut::http::csrf_matches(csrf_token_, cookie_->has_session() ? cookie_->csrf_token() : ""))
+      return make_error(Error::Kind::forbidden, std::string(csrf_refusal));
     saw_file_ = true;
     current_ = Part::file;
     filename_ = *h.filename;
@@ -198,8 +205,8 @@ Reply UploadHandler::refuse(const Refusal& r, SessionCookie* cookie) {
 
 awaitable<Reply> UploadHandler::run() {
   executor_ = co_await net::this_coro::executor;
-  std::optional<SessionCookie> cookie;
-  if (!api_) cookie.emplace(ex_.header(), app_.config_.secret_key);
+  if (!api_) cookie_.emplace(ex_.header(), app_.config_.secret_key);
+  auto& cookie = cookie_;
 
   auto refusal = co_await receive();
   // Stop the upload: finish it when the body arrived whole, abort it otherwise.
@@ -214,8 +221,7 @@ awaitable<Reply> UploadHandler::run() {
   if (!refusal && !api_) {
     const std::string& expected = cookie->has_session() ? cookie->csrf_token() : std::string();
     if (!::htut::http::csrf_matches(csrf_token_, expected))
-      refusal = Refusal{http::status::forbidden,
-                        "the form has expired or did not come from this site; reload the page and try again"};
+      refusal = Refusal{http::status::forbidden, std::string(csrf_refusal)};
   }
   std::string name;
   if (!refusal) {
