@@ -152,6 +152,8 @@ Config load(const Needs& needs) {
     log::add_secret(c.secret_key);
     if (auto v = get("MAX_UPLOAD_BYTES"))
       c.max_upload_bytes = parse_int<std::uint64_t>("MAX_UPLOAD_BYTES", *v, 1, std::uint64_t{1} << 40);
+    if (auto v = get("UPLOAD_MEMORY_BYTES"))
+      c.upload_memory_bytes = parse_int<std::uint64_t>("UPLOAD_MEMORY_BYTES", *v, 1 << 20, std::uint64_t{1} << 40);
     c.web_concurrency = default_concurrency();
     if (auto v = get("WEB_CONCURRENCY")) c.web_concurrency = parse_int<int>("WEB_CONCURRENCY", *v, 1, 256);
   }

@@ -27,6 +27,7 @@ struct Config {
   S3Config s3;
   std::string secret_key;
   std::uint64_t max_upload_bytes = 104857600;
+  std::uint64_t upload_memory_bytes = 67108864;  // UPLOAD_MEMORY_BYTES
   int web_concurrency = 1;
   int worker_concurrency = 1;
 };

@@ -31,6 +31,7 @@ App::App(const config::Config& config, Services services, net::thread_pool& bloc
       blocking_(blocking_pool),
       upload_pool_(upload_pool),
       max_uploads_(max_uploads),
+      upload_memory_(config.upload_memory_bytes),
       health_(make_health(blocking_pool, services)) {
   auto asset_url = [this](std::string_view asset) { return assets_.hashed_url(asset); };
   for (const auto& f : embedded::assets()) {

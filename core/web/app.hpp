@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "http/session.hpp"
 #include "web/assets.hpp"
+#include "web/memory_budget.hpp"
 #include "web/page_template.hpp"
 #include "web/server.hpp"
 
@@ -82,13 +83,14 @@ class App : public Handler {
   // Page helpers (pages.cpp).
   std::string render(std::string_view template_name,
                      const std::function<std::optional<std::string>(std::string_view)>& values) const;
-  Reply html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie = {}) const;
+  Reply html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie = {},
+                  std::string_view retry_after = {}) const;
   Reply error_page(Exchange& ex, http::status status, std::string_view message) const;
   Reply not_found(Exchange& ex) const;
   Reply method_not_allowed(Exchange& ex, std::string_view allow) const;
   Reply header_without_body(Exchange& ex, std::string_view content_type) const;  // HEAD of routes with effects
-  Reply api_error(Exchange& ex, http::status status, std::string_view message) const;
-  Reply json_reply(Exchange& ex, http::status status, std::string body) const;
+  Reply api_error(Exchange& ex, http::status status, std::string_view message, std::string_view retry_after = {}) const;
+  Reply json_reply(Exchange& ex, http::status status, std::string body, std::string_view retry_after = {}) const;
   bool keep_alive(const Exchange& ex) const;
 
   friend class UploadHandler;
@@ -99,6 +101,7 @@ class App : public Handler {
   net::thread_pool& upload_pool_;
   const int max_uploads_;
   std::atomic<int> uploads_in_progress_{0};
+  MemoryBudget upload_memory_;  // UPLOAD_MEMORY_BYTES
   Server* server_ = nullptr;
   std::unique_ptr<Health> health_;
   AssetTable assets_;

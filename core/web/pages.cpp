@@ -17,11 +17,13 @@ std::string App::render(std::string_view template_name,
   return it->second.render(values);
 }
 
-Reply App::html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie) const {
+Reply App::html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie,
+                     std::string_view retry_after) const {
   http::response<http::string_body> res{status, ex.version()};
   res.set(http::field::content_type, "text/html; charset=utf-8");
   res.set(http::field::cache_control, "no-store");
   if (!set_cookie.empty()) res.set(http::field::set_cookie, set_cookie);
+  if (!retry_after.empty()) res.set(http::field::retry_after, retry_after);
   res.keep_alive(keep_alive(ex));
   res.body() = std::move(body);
   return make_reply(std::move(res), ex.request_id());
@@ -44,19 +46,20 @@ Reply App::not_found(Exchange& ex) const {
   return html_page(ex, http::status::not_found, std::move(body));
 }
 
-Reply App::json_reply(Exchange& ex, http::status status, std::string body) const {
+Reply App::json_reply(Exchange& ex, http::status status, std::string body, std::string_view retry_after) const {
   http::response<http::string_body> res{status, ex.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
+  if (!retry_after.empty()) res.set(http::field::retry_after, retry_after);
   res.keep_alive(keep_alive(ex));
   res.body() = std::move(body);
   return make_reply(std::move(res), ex.request_id());
 }
 
-Reply App::api_error(Exchange& ex, http::status status, std::string_view message) const {
+Reply App::api_error(Exchange& ex, http::status status, std::string_view message, std::string_view retry_after) const {
   boost::json::object o;
   o["error"] = log::scrub(std::string(message));  // a last line of defence: no secret in an answer
-  return json_reply(ex, status, boost::json::serialize(o));
+  return json_reply(ex, status, boost::json::serialize(o), retry_after);
 }
 
 namespace {

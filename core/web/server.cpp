@@ -115,17 +115,22 @@ Server::Server(ServerOptions options, Handler& handler)
   for (auto& c : contexts_) keep_running_.push_back(net::make_work_guard(*c));
 }
 
-std::uint64_t Server::on_shutdown(std::function<void()> cancel) {
+std::uint64_t Server::add_callback(Callbacks& to, std::function<void()> f) {
   std::lock_guard lock(cancel_mutex_);
   auto id = next_cancel_id_++;
-  cancels_.emplace(id, std::move(cancel));
+  to.emplace(id, std::move(f));
   return id;
 }
 
-void Server::forget(std::uint64_t id) {
+void Server::remove_callback(Callbacks& from, std::uint64_t id) {
   std::lock_guard lock(cancel_mutex_);
-  cancels_.erase(id);
+  from.erase(id);
 }
+
+std::uint64_t Server::on_shutdown(std::function<void()> cancel) { return add_callback(cancels_, std::move(cancel)); }
+void Server::forget(std::uint64_t id) { remove_callback(cancels_, id); }
+std::uint64_t Server::on_grace_over(std::function<void()> cut) { return add_callback(cuts_, std::move(cut)); }
+void Server::forget_cut(std::uint64_t id) { remove_callback(cuts_, id); }
 
 void Server::run() {
   // Idle connections cost little memory but a descriptor each: use what the
@@ -173,6 +178,13 @@ void Server::run() {
 
 void Server::begin_shutdown() {
   if (stopping_.exchange(true)) return;
+  // Whatever happens below (a storage call that hangs, a stuck thread), the
+  // process is gone before the platform's SIGKILL at 30 s, with status 0.
+  std::thread([grace = options_.shutdown_grace] {
+    std::this_thread::sleep_for(grace + std::chrono::seconds(4));
+    log::warn("shutdown took too long; exiting now");
+    std::_Exit(0);
+  }).detach();
   boost::system::error_code ignored;
   acceptor_.close(ignored);
   std::unordered_map<std::uint64_t, std::function<void()>> cancels;
@@ -198,7 +210,22 @@ awaitable<void> Server::drain_and_stop() {
     }
     for (auto& [id, cancel] : cancels) cancel();
   }
-  if (sessions_.load() > 0) log::warn("shutdown grace period over", {{"open_connections", sessions_.load()}});
+  if (sessions_.load() > 0) {
+    // Cut what is still running: the uploads among them fail their reads,
+    // abort their storage writes and leave nothing behind.
+    log::warn("shutdown grace period over; cutting what is still running", {{"open_connections", sessions_.load()}});
+    std::unordered_map<std::uint64_t, std::function<void()>> cuts;
+    {
+      std::lock_guard lock(cancel_mutex_);
+      cuts.swap(cuts_);
+    }
+    for (auto& [id, cut] : cuts) cut();
+    auto cut_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (sessions_.load() > 0 && std::chrono::steady_clock::now() < cut_deadline) {
+      timer.expires_after(std::chrono::milliseconds(20));
+      co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    }
+  }
   keep_running_.clear();
   for (auto& c : contexts_) c->stop();
 }
@@ -258,21 +285,28 @@ awaitable<void> Server::session(tcp_stream accepted) {
   // Shared so that a shutdown request can still reach it safely from another thread.
   auto shared_stream = std::make_shared<tcp_stream>(std::move(accepted));
   tcp_stream& stream = *shared_stream;
+  auto close_socket = [weak = std::weak_ptr<tcp_stream>(shared_stream)] {
+    if (auto s = weak.lock()) {
+      net::post(s->get_executor(), [s] {
+        boost::system::error_code ignored;
+        s->socket().shutdown(tcp::socket::shutdown_both, ignored);
+        s->socket().cancel(ignored);
+      });
+    }
+  };
+  auto cut_id = on_grace_over(close_socket);
+  struct Unregister {
+    Server& server;
+    std::uint64_t id;
+    ~Unregister() { server.forget_cut(id); }
+  } unregister{*this, cut_id};
   beast::flat_buffer buffer(options_.header_limit + 1024);
   for (;;) {
     if (stopping_) break;
     // Idle keep-alive: wait for the first byte of the next request; shutdown
     // cancels this wait.
     if (buffer.size() == 0) {
-      auto cancel_id = on_shutdown([weak = std::weak_ptr<tcp_stream>(shared_stream)] {
-        if (auto s = weak.lock()) {
-          auto ex = s->get_executor();
-          net::post(ex, [s] {
-            boost::system::error_code ignored;
-            s->socket().cancel(ignored);
-          });
-        }
-      });
+      auto cancel_id = on_shutdown(close_socket);
       stream.expires_after(options_.idle_timeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), net::as_tuple(net::use_awaitable));
       forget(cancel_id);

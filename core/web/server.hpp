@@ -56,6 +56,9 @@ class Server {
   // that shutdown calls; the returned id unregisters.
   std::uint64_t on_shutdown(std::function<void()> cancel);
   void forget(std::uint64_t id);
+  // Sessions register how to cut them (close the socket) when the grace is over.
+  std::uint64_t on_grace_over(std::function<void()> cut);
+  void forget_cut(std::uint64_t id);
 
  private:
   awaitable<void> accept_loop();
@@ -76,7 +79,11 @@ class Server {
   std::atomic<int> refusing_{0};
   std::mutex cancel_mutex_;
   std::uint64_t next_cancel_id_ = 1;
-  std::unordered_map<std::uint64_t, std::function<void()>> cancels_;
+  using Callbacks = std::unordered_map<std::uint64_t, std::function<void()>>;
+  std::uint64_t add_callback(Callbacks& to, std::function<void()> f);
+  void remove_callback(Callbacks& from, std::uint64_t id);
+  Callbacks cancels_;
+  Callbacks cuts_;
 };
 
 }  // namespace htut::web
