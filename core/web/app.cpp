@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "log/log.hpp"
+#include "web/events.hpp"
 #include "web/health.hpp"
 
 namespace htut::web {
@@ -32,7 +33,8 @@ App::App(const config::Config& config, Services services, net::thread_pool& bloc
       upload_pool_(upload_pool),
       max_uploads_(max_uploads),
       upload_memory_(config.upload_memory_bytes),
-      health_(make_health(blocking_pool, services)) {
+      health_(make_health(blocking_pool, services)),
+      event_reads_(std::make_unique<SharedDocumentReads>(blocking_pool, *services.documents)) {
   auto asset_url = [this](std::string_view asset) { return assets_.hashed_url(asset); };
   for (const auto& f : embedded::assets()) {
     if (f.name.rfind("templates/", 0) == 0)

@@ -31,6 +31,7 @@ namespace htut::web {
 class StatusHub;
 class DocumentCache;
 class Health;
+class SharedDocumentReads;
 
 struct Services {
   storage::Storage* storage = nullptr;
@@ -104,6 +105,7 @@ class App : public Handler {
   MemoryBudget upload_memory_;  // UPLOAD_MEMORY_BYTES
   Server* server_ = nullptr;
   std::unique_ptr<Health> health_;
+  std::unique_ptr<SharedDocumentReads> event_reads_;  // events.cpp
   AssetTable assets_;
   std::unordered_map<std::string, PageTemplate> pages_;  // "index.html" -> compiled template
 };
