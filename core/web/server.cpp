@@ -42,9 +42,7 @@ void log_access(std::string_view method, std::string_view path, unsigned status,
 
 // The request target as far as it arrived ("" when the request line is not
 // there yet), read from the raw bytes: a refused request may never have been parsed.
-std::string_view raw_target(const beast::flat_buffer& buffer) {
-  auto data = buffer.data();
-  std::string_view raw(static_cast<const char*>(data.data()), data.size());
+std::string_view raw_target(std::string_view raw) {
   raw = raw.substr(0, raw.find('\n'));
   auto space = raw.find(' ');
   if (space == std::string_view::npos) return {};
@@ -314,6 +312,8 @@ awaitable<void> Server::session(tcp_stream accepted) {
       buffer.commit(n);
     }
     auto started = std::chrono::steady_clock::now();
+    // The start of the request line, kept for refusals before the header is parsed.
+    std::string request_start(static_cast<const char*>(buffer.data().data()), std::min<std::size_t>(buffer.size(), 512));
     http::request_parser<http::empty_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
     parser.body_limit(boost::none);
@@ -322,7 +322,8 @@ awaitable<void> Server::session(tcp_stream accepted) {
     if (ec) {
       if (is_benign(ec) && ec != beast::error::timeout) break;
       std::optional<Reply> reply;
-      auto target = raw_target(buffer);
+      std::string more(static_cast<const char*>(buffer.data().data()), std::min<std::size_t>(buffer.size(), 512));
+      auto target = raw_target(more.size() > request_start.size() ? more : request_start);
       if (ec == http::error::header_limit)
         reply = early_error(http::status::request_header_fields_too_large, "request header too large", target);
       else if (ec == beast::error::timeout)
