@@ -30,6 +30,10 @@ Exchange::Exchange(tcp_stream& stream, beast::flat_buffer& buffer, http::request
   path_ = t.substr(0, q);
   query_ = q == std::string_view::npos ? std::string_view() : t.substr(q + 1);
   body_complete_ = !has_body_;
+  // The body's clocks start with the request.
+  window_start_ = std::chrono::steady_clock::now();
+  auto length = content_length_.value_or(unknown_length_for_deadline);
+  whole_deadline_ = window_start_ + whole_body_grace + std::chrono::seconds(length / min_average_bytes_per_second);
 }
 
 awaitable<Result<std::string>> Exchange::read_body(std::size_t limit) {
@@ -63,9 +67,6 @@ awaitable<Result<std::string_view>> Exchange::read_body_chunk() {
     chunk_parser_.emplace(std::move(parser_));
     chunk_parser_->body_limit(boost::none);  // the handler enforces its own limit
     chunk_.resize(chunk_size);
-    window_start_ = std::chrono::steady_clock::now();
-    auto length = content_length_.value_or(unknown_length_for_deadline);
-    whole_deadline_ = window_start_ + whole_body_grace + std::chrono::seconds(length / min_average_bytes_per_second);
   }
   auto& p = *chunk_parser_;
   while (!p.is_done()) {
@@ -88,7 +89,10 @@ awaitable<Result<std::string_view>> Exchange::read_body_chunk() {
       window_start_ = std::chrono::steady_clock::now();
       window_bytes_ = 0;
     }
-    if (got > 0) co_return std::string_view(chunk_.data(), got);
+    if (got > 0) {
+      body_complete_ = p.is_done();  // the next call says "end" without waiting for the socket
+      co_return std::string_view(chunk_.data(), got);
+    }
   }
   body_complete_ = true;
   co_return std::string_view();

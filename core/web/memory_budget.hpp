@@ -54,9 +54,11 @@ class BudgetHold {
   MemoryBudget::Pool pool() const { return pool_; }
   // After budget().acquire(pool(), n, …) granted n bytes: they are now held here.
   void add(std::size_t n) { held_ += n; }
-  void release() {
-    if (held_ > 0) budget_.release(pool_, held_);
-    held_ = 0;
+  void release() { shrink_to(0); }
+  // Gives back all but n bytes (what is still held in memory).
+  void shrink_to(std::size_t n) {
+    if (held_ > n) budget_.release(pool_, held_ - n);
+    held_ = std::min(held_, n);
   }
   std::size_t held() const { return held_; }
 

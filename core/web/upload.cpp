@@ -24,6 +24,8 @@ constexpr std::size_t text_sniff_bytes = 8192;
 constexpr std::uint64_t framing_allowance = 1024 * 1024;
 // Bodies up to this size take their whole size from the small uploads' reserve at once.
 constexpr std::uint64_t small_body_limit = 1024 * 1024;
+// Small bodies take memory in steps of this much (a read is at most 16 KiB).
+constexpr std::size_t small_read_step = 32 * 1024;
 // Big uploads hold a part of this size while they read (S3 wants at least 5 MiB a part).
 constexpr std::size_t part_size = 8 * 1024 * 1024;
 constexpr std::size_t file_storage_part_size = 1024 * 1024;
@@ -87,6 +89,8 @@ class UploadHandler {
  private:
   awaitable<std::optional<Refusal>> receive();
   awaitable<std::optional<Refusal>> wait_while_idle(BudgetHold& hold, std::size_t slot);
+  awaitable<std::optional<Refusal>> wait_for_data_and_memory(BudgetHold& hold, std::size_t want);
+  awaitable<std::optional<Refusal>> take_memory(BudgetHold& hold, std::size_t want);
   awaitable<Status> store_part(std::string data);
   Status on_part_begin(const ::htut::http::PartHeaders& h);
   Status on_part_data(std::string_view data);
@@ -174,8 +178,11 @@ Status UploadHandler::on_part_end() {
 }
 
 awaitable<Status> UploadHandler::store_part(std::string data) {
+  const std::size_t bytes = data.size();
   auto write = [writer = writer_, data = std::move(data)] { return writer->write_part(data); };
-  co_return co_await run_blocking(app_.upload_pool_, std::move(write));
+  auto stored = co_await run_blocking(app_.upload_pool_, std::move(write));
+  if (stored) log::debug("upload part stored", {{"key", key_}, {"bytes", bytes}});
+  co_return stored;
 }
 
 // A big upload between parts whose client has gone quiet: store what can be
@@ -195,18 +202,36 @@ awaitable<std::optional<Refusal>> UploadHandler::wait_while_idle(BudgetHold& hol
     auto stored = co_await store_part(std::move(data));
     if (!stored) co_return storage_failed(stored.error());
   }
-  if (!pending_.empty()) co_return std::nullopt;  // too little for a part: keep it (and the slot)
-  hold.release();
+  // Keep only what is held (a remainder too small for a part) until the client sends again.
+  hold.shrink_to(pending_.size());
+  co_return co_await wait_for_data_and_memory(hold, slot);
+}
+
+// Waits until the client sends (within its progress deadline), then until the
+// budget grants `want` bytes held in all.
+awaitable<std::optional<Refusal>> UploadHandler::wait_for_data_and_memory(BudgetHold& hold, std::size_t want) {
+  auto& socket = ex_.stream().socket();
+  using namespace net::experimental::awaitable_operators;
+  net::steady_timer timer(co_await net::this_coro::executor);
+  if (ex_.buffered() > 0 || hold.held() >= want) co_return co_await take_memory(hold, want);
   timer.expires_at(ex_.progress_deadline());
   auto woke = co_await (socket.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable)) ||
                         timer.async_wait(net::as_tuple(net::use_awaitable)));
   if (woke.index() == 1)
     co_return Refusal{http::status::request_timeout, "the upload stopped moving (less than 1 KiB in 30 s); nothing was saved"};
+  co_return co_await take_memory(hold, want);
+}
+
+awaitable<std::optional<Refusal>> UploadHandler::take_memory(BudgetHold& hold, std::size_t want) {
+  if (hold.held() >= want) co_return std::nullopt;
+  const std::size_t more = std::max(want - hold.held(), small_read_step);
   auto waiting_since = std::chrono::steady_clock::now();
-  bool granted = co_await hold.budget().acquire(hold.pool(), slot, waiting_since + memory_wait_limit);
+  bool granted = co_await hold.budget().acquire(hold.pool(), more, waiting_since + memory_wait_limit);
   if (!granted) co_return busy_refusal();
-  hold.add(slot);
-  ex_.paused_for(std::chrono::steady_clock::now() - waiting_since);
+  hold.add(more);
+  // Only a real wait (back-pressure) is not the client's time.
+  auto waited = std::chrono::steady_clock::now() - waiting_since;
+  if (waited > std::chrono::milliseconds(100)) ex_.paused_for(waited);
   co_return std::nullopt;
 }
 
@@ -221,26 +246,29 @@ awaitable<std::optional<Refusal>> UploadHandler::receive() {
   };
   if (auto len = ex_.content_length(); len && *len > body_limit) co_return too_large();
 
-  // Memory first: a small body takes its size from the reserve, a big one a part-sized slot.
+  // Memory is taken as bytes arrive, never for a client that sends nothing:
+  // a small body from the reserve as it comes, a big one a part-sized slot
+  // while it is sending (given back when it goes quiet).
   const auto declared = ex_.content_length();
   const bool small = declared && *declared <= small_body_limit;
-  const std::size_t slot = small ? static_cast<std::size_t>(*declared)
-                                 : (app_.services_.storage->min_part_size() > 0 ? part_size : file_storage_part_size);
+  const std::size_t slot = app_.services_.storage->min_part_size() > 0 ? part_size : file_storage_part_size;
   BudgetHold hold(app_.upload_memory_, small ? MemoryBudget::Pool::small : MemoryBudget::Pool::large);
-  auto waiting_since = std::chrono::steady_clock::now();
-  bool granted = co_await hold.budget().acquire(hold.pool(), slot, waiting_since + memory_wait_limit);
-  if (!granted) co_return busy_refusal();
-  hold.add(slot);
 
   ::htut::http::MultipartParser parser(
       *boundary, {},
       {[this](const auto& h) { return on_part_begin(h); }, [this](auto d) { return on_part_data(d); },
        [this] { return on_part_end(); }});
   for (;;) {
-    if (!small && writer_ && ex_.buffered() == 0 && !ex_.body_complete()) {
-      auto stopped = co_await wait_while_idle(hold, slot);
-      if (stopped) co_return stopped;
+    std::optional<Refusal> stopped;
+    if (ex_.body_complete()) {
+    } else if (small) {
+      stopped = co_await wait_for_data_and_memory(hold, pending_.size() + small_read_step);
+    } else if (hold.held() < slot) {
+      stopped = co_await wait_for_data_and_memory(hold, slot);
+    } else if (writer_ && ex_.buffered() == 0) {
+      stopped = co_await wait_while_idle(hold, slot);
     }
+    if (stopped) co_return stopped;
     auto chunk = co_await ex_.read_body_chunk();
     if (!chunk) {
       if (ex_.timed_out()) co_return Refusal{http::status::request_timeout, chunk.error().message};
