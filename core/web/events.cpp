@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include "log/log.hpp"
 #include "web/app.hpp"
 #include "web/document_json.hpp"
 #include "web/status_hub.hpp"
@@ -147,6 +148,9 @@ awaitable<Reply> App::document_events(Exchange& ex, std::string slug) {
     if (fresh && fresh->has_value()) doc = std::move(**fresh);
   }
   if (server_) server_->forget(cancel_id);
+  subscription.reset();
+  log::debug("event stream ended", {{"slug", slug}, {"subscriptions", hub ? hub->subscriptions() : 0},
+                                    {"shared_reads", event_reads_->queries()}});
   co_return sent_reply(200, sent);
 }
 
