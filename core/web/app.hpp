@@ -103,6 +103,8 @@ class App : public Handler {
   const int max_uploads_;
   std::atomic<int> uploads_in_progress_{0};
   MemoryBudget upload_memory_;  // UPLOAD_MEMORY_BYTES
+  std::atomic<int> event_streams_{0};
+  static constexpr int max_event_streams = 2000;  // per process; 503 with Retry-After beyond
   Server* server_ = nullptr;
   std::unique_ptr<Health> health_;
   std::unique_ptr<SharedDocumentReads> event_reads_;  // events.cpp

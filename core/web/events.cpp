@@ -89,6 +89,15 @@ awaitable<Result<std::optional<db::Document>>> SharedDocumentReads::read(std::st
 }
 
 awaitable<Reply> App::document_events(Exchange& ex, std::string slug) {
+  struct Count {
+    std::atomic<int>& n;
+    ~Count() { --n; }
+  } count{event_streams_};
+  if (++event_streams_ > max_event_streams) {
+    log::warn("event stream refused: too many open", {{"limit", max_event_streams}});
+    co_return api_error(ex, http::status::service_unavailable, "too many event streams; please try again in a moment",
+                        "5");
+  }
   auto* hub = services_.status_hub;
   // Subscribe before the first read, so no change between the two is missed.
   std::unique_ptr<StatusHub::Subscription> subscription;

@@ -4,6 +4,8 @@
 #include <boost/uuid/uuid_io.hpp>
 #include <sys/resource.h>
 
+#include <array>
+
 #include <thread>
 #include <vector>
 
@@ -90,10 +92,12 @@ awaitable<void> linger(tcp_stream& stream, beast::flat_buffer& buffer) {
   boost::system::error_code ec;
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   stream.expires_after(std::chrono::seconds(2));
+  buffer.consume(buffer.size());
+  // A buffer of its own: the connection's is bounded by the header limit.
+  std::array<char, 16 * 1024> sink;
   std::size_t discarded = 0;
   while (discarded < 8 * 1024 * 1024) {
-    buffer.consume(buffer.size());
-    auto [rec, n] = co_await stream.async_read_some(buffer.prepare(64 * 1024), net::as_tuple(net::use_awaitable));
+    auto [rec, n] = co_await stream.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
     if (rec) break;
     discarded += n;
   }
