@@ -115,7 +115,8 @@ awaitable<Reply> App::index_page(Exchange& ex) {
   SessionCookie cookie(ex.header(), config_.secret_key);
   IndexView view;
   view.csrf_token = cookie.csrf_token();
-  view.flashes = cookie.take_flashes();
+  // HEAD changes nothing: the flash stays for the GET that shows it.
+  if (ex.method() != http::verb::head) view.flashes = cookie.take_flashes();
   std::string set_cookie = cookie.changed() ? cookie.set_cookie_header() : std::string();
   co_return html_page(ex, http::status::ok, render_index(view), set_cookie);
 }
