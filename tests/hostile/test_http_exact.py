@@ -154,3 +154,32 @@ class HttpExact(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ChunkedBodiesCount(unittest.TestCase):
+    """A chunked body is counted against MAX_UPLOAD_BYTES (+ 1 MiB of framing) like any
+    other, wherever the bytes are (here an epilogue after the closing boundary, which
+    the multipart rules let a parser ignore)."""
+
+    def test_chunked_body_over_the_limit_is_413(self):
+        d = Deployment(MAX_UPLOAD_BYTES=str(1024 * 1024))
+        self.addCleanup(d.stop)
+        keys = d.stored_keys()
+        head = (f"POST /api/documents HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\n\r\n").encode()
+        start = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"document-name\"\r\n\r\nepilogue\r\n"
+                 f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"input-file\"; filename=\"e.txt\"\r\n\r\n"
+                 f"hello\r\n--{BOUNDARY}--\r\n").encode()
+        with connect(d.port) as s:
+            s.sendall(head + b"%x\r\n" % len(start) + start + b"\r\n")
+            piece = b"p" * 65536
+            try:
+                for _ in range(48):  # 3 MiB
+                    s.sendall(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            except OSError:
+                pass
+            r, _ = read_response(s)
+        self.assertEqual(r.status, 413, r)
+        self.assertIn("error", r.json())
+        self.assertEqual(d.stored_keys(), keys)
+        self.assertEqual(d.rows(), 0)
