@@ -58,6 +58,7 @@ awaitable<Result<std::optional<db::Document>>> SharedDocumentReads::read(std::st
     co_return make_error(Error::Kind::unavailable, "the database did not answer in time");
   }
   ++queries_;
+  log::debug("event stream read", {{"slug", slug}});
   auto* documents = &documents_;
   auto reread = [documents, slug, time_uploaded] { return documents->find(slug, time_uploaded); };
   Result<std::optional<db::Document>> result = make_error(Error::Kind::internal, "read failed");

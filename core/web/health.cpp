@@ -70,6 +70,7 @@ awaitable<Health::Snapshot> Health::current() {
     co_return last_ ? *last_ : Snapshot{};
   }
   Snapshot result;
+  log::debug("health checks run");
   try {
     result = co_await compute();
   } catch (const std::exception& e) {

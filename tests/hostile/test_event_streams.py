@@ -60,7 +60,9 @@ class EventStreams(unittest.TestCase):
 
         pump(11)  # idle backends report their statistics within 10 s
         before = xacts(d.db)
+        reads_before = d.web.output().count("event stream read")
         pump(30)
+        reads = d.web.output().count("event stream read") - reads_before
         pump(11)
         spent = xacts(d.db) - before - 2
         rss_after = rss_mib(d.web.pid)
@@ -84,10 +86,12 @@ class EventStreams(unittest.TestCase):
         wait_until(lambda: re.findall(r'"event stream ended".* subscriptions=(\d+)', d.web.output())[-1:] == ["0"],
                    20, "all hub subscriptions removed")
         print(f"\nfigure: event_streams={STREAMS}\nfigure: db_transactions_in_30s={spent}\n"
+              f"figure: stream_db_reads_in_30s={reads}\n"
               f"figure: web_rss_for_streams_mib={rss_after - rss_before:.1f}\n"
               f"figure: last_stream_end_s_after_done_seen={last_end if last_end is None else max(0.0, round(last_end, 1))}", flush=True)
         self.assertEqual(len(ended), STREAMS, "not every stream ended")
         self.assertLess(last_end, 20)
+        self.assertLess(reads, 1000)
         self.assertLess(spent, 1000)
         self.assertLess(rss_after - rss_before, 64)
 
