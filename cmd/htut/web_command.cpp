@@ -33,10 +33,12 @@ int web_main(const Args& args) {
     web::StatusHub hub(cfg.database_url);
     hub.start();
     boost::asio::thread_pool blocking(static_cast<std::size_t>(blocking_threads));
-    // Uploads stream into storage on their own threads, so slow clients can
-    // never starve database lookups; beyond this many at once they get 503.
-    int max_uploads = std::max(16, cfg.web_concurrency * 8);
-    boost::asio::thread_pool uploads(static_cast<std::size_t>(max_uploads));
+    // Uploads hold memory from UPLOAD_MEMORY_BYTES, not threads: these
+    // threads only write parts that have fully arrived (never wait for a
+    // client), so a handful serve any number of uploads. Beyond max_uploads
+    // in progress, 503 with Retry-After.
+    const int max_uploads = 500;
+    boost::asio::thread_pool uploads(static_cast<std::size_t>(std::max(8, cfg.web_concurrency * 4)));
 
     web::App app(cfg, {storage.get(), &documents, &publisher, &hub}, blocking, uploads, max_uploads);
     web::ServerOptions options;

@@ -27,6 +27,7 @@ struct Config {
   S3Config s3;
   std::string secret_key;
   std::uint64_t max_upload_bytes = 104857600;
+  std::uint64_t upload_memory_bytes = 67108864;  // UPLOAD_MEMORY_BYTES
   int web_concurrency = 1;
   int worker_concurrency = 1;
   std::uint64_t count_memory_bytes = 50331648;  // COUNT_MEMORY_BYTES: one count's budget before it spills

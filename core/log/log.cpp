@@ -2,13 +2,21 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <mutex>
+#include <shared_mutex>
+#include <vector>
 
 namespace htut::log {
 namespace {
 
 std::atomic<Level> min_level{Level::info};
+
+std::shared_mutex secrets_mutex;
+std::vector<std::string> secrets;  // longest first, so a secret containing another is replaced whole
+std::atomic<bool> have_secrets{false};
 
 const char* level_name(Level level) {
   switch (level) {
@@ -60,17 +68,37 @@ std::string format_line(Level level, std::string_view msg, std::initializer_list
   std::string line = "at=";
   line += level_name(level);
   line += " msg=";
-  line += escape_value(msg);
+  line += escape_value(scrub(std::string(msg)));
   for (const auto& f : fields) {
     line += ' ';
     line += f.key;
     line += '=';
-    line += escape_value(f.value);
+    line += escape_value(scrub(f.value));
   }
   return line;
 }
 
+void add_secret(std::string_view secret) {
+  if (secret.size() < 4) return;
+  std::unique_lock lock(secrets_mutex);
+  if (std::find(secrets.begin(), secrets.end(), secret) != secrets.end()) return;
+  secrets.emplace_back(secret);
+  std::stable_sort(secrets.begin(), secrets.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  have_secrets = true;
+}
+
+std::string scrub(std::string text) {
+  if (!have_secrets.load(std::memory_order_acquire)) return text;
+  std::shared_lock lock(secrets_mutex);
+  for (const auto& secret : secrets) {
+    for (auto pos = text.find(secret); pos != std::string::npos; pos = text.find(secret, pos + 3))
+      text.replace(pos, secret.size(), "***");
+  }
+  return text;
+}
+
 void write_raw(std::string line) {
+  line = scrub(std::move(line));
   line += '\n';
   const char* p = line.data();
   size_t left = line.size();

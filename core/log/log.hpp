@@ -37,6 +37,14 @@ inline void error(std::string_view msg, std::initializer_list<Field> fields = {}
 // Writes an already formatted line (e.g. the access log) with one write().
 void write_raw(std::string line);
 
+// Secrets (passwords, keys) registered here are replaced by "***" in every
+// line written, whatever code produced the text: a last line of defence behind
+// the redaction done where errors are built. Fragments shorter than 4
+// characters are ignored (they would mangle every line).
+void add_secret(std::string_view secret);
+// `text` with every registered secret replaced by "***" (for answers too).
+std::string scrub(std::string text);
+
 // Lines below this level are dropped (default info; LOG_LEVEL=debug enables debug).
 void set_min_level(Level level);
 

@@ -30,6 +30,8 @@ class UniqueFd {
   }
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  friend void swap(UniqueFd& a, UniqueFd& b) noexcept { std::swap(a.fd_, b.fd_); }
   int get() const { return fd_; }
   int release() { return std::exchange(fd_, -1); }
 
@@ -73,6 +75,71 @@ void fsync_dir(const fs::path& dir) {
 FileStorage::FileStorage(fs::path root) : root_(root.lexically_normal()) {
   if (!root_.has_filename() && root_.has_parent_path() && root_ != root_.root_path()) root_ = root_.parent_path();
 }
+
+// A temp file next to the object, renamed into place by finish().
+class FilePartWriter final : public PartWriter {
+ public:
+  explicit FilePartWriter(fs::path path) : path_(std::move(path)) {}
+  ~FilePartWriter() override { abort(); }
+
+  Status write_part(std::string_view data) override {
+    if (done_) return make_error(Error::Kind::internal, "the write of " + path_.string() + " is already finished");
+    if (fd_.get() < 0) {
+      std::error_code ec;
+      fs::create_directories(path_.parent_path(), ec);
+      if (ec)
+        return make_error(Error::Kind::unavailable,
+                          "cannot create directory " + path_.parent_path().string() + ": " + ec.message());
+      temp_ = (path_.parent_path() / (std::string(file_storage_temp_prefix) + "XXXXXX")).string();
+      UniqueFd fd(::mkostemp(temp_.data(), O_CLOEXEC));
+      if (fd.get() < 0) {
+        temp_.clear();
+        return io_error("cannot create a temporary file in", path_.parent_path(), errno);
+      }
+      swap(fd_, fd);
+    }
+    if (auto w = write_all(fd_.get(), data.data(), data.size(), temp_); !w) return w;
+    total_ += data.size();
+    return ok_status();
+  }
+
+  Result<ObjectInfo> finish(std::string_view last) override {
+    if (auto w = write_part(last); !w) return w.error();
+    auto fail = [&](Error e) -> Result<ObjectInfo> {
+      abort();
+      return e;
+    };
+    if (::fchmod(fd_.get(), 0644) != 0 || ::fsync(fd_.get()) != 0) return fail(io_error("cannot flush", temp_, errno));
+    if (::close(fd_.release()) != 0) return fail(io_error("cannot close", temp_, errno));
+    if (::rename(temp_.c_str(), path_.c_str()) != 0) return fail(io_error("cannot rename into place", path_, errno));
+    done_ = true;
+    fsync_dir(path_.parent_path());
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) return io_error("cannot stat", path_, errno);
+    return ObjectInfo{path_.filename().string(), total_, etag_for(st)};
+  }
+
+  void abort() override {
+    if (done_) return;
+    done_ = true;
+    if (!temp_.empty()) ::unlink(temp_.c_str());
+  }
+
+ private:
+  fs::path path_;
+  std::string temp_;
+  UniqueFd fd_;
+  std::uint64_t total_ = 0;
+  bool done_ = false;
+};
+
+std::unique_ptr<PartWriter> FileStorage::start_put(const std::string& key, const PutOptions&) {
+  // An invalid key fails at the first write, like S3's.
+  if (auto ok = validate_key(key); !ok) return refusing_writer(ok.error());
+  return std::make_unique<FilePartWriter>(root_ / key);
+}
+
+std::size_t FileStorage::min_part_size() const { return 0; }
 
 Result<ObjectInfo> FileStorage::put(const std::string& key, const Reader& reader, const PutOptions&) {
   if (auto ok = validate_key(key); !ok) return ok.error();

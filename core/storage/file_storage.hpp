@@ -19,6 +19,8 @@ class FileStorage final : public Storage {
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
   Result<std::string> presign_get(const std::string& key, std::chrono::seconds expires) override;
   Status check() override;
+  std::unique_ptr<PartWriter> start_put(const std::string& key, const PutOptions& options = {}) override;
+  std::size_t min_part_size() const override;
 
  private:
   std::filesystem::path root_;

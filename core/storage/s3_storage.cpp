@@ -244,6 +244,69 @@ Result<std::string> S3Storage::presign_get(const std::string& key, std::chrono::
   return client_.presign_get(key, expires);
 }
 
+// One object as a multipart upload created at its first part; an object that
+// ends before a first part was written goes up in one PUT.
+class S3PartWriter final : public PartWriter {
+ public:
+  S3PartWriter(S3Storage& s3, std::string key, PutOptions options)
+      : s3_(s3), key_(std::move(key)), options_(std::move(options)) {}
+  ~S3PartWriter() override { abort(); }
+
+  Status write_part(std::string_view data) override {
+    if (done_) return make_error(Error::Kind::internal, "the upload of " + key_ + " is already finished");
+    if (upload_id_.empty()) {
+      if (auto ok = validate_key(key_); !ok) return ok.error();
+      auto id = s3_.create_upload(key_, options_);
+      if (!id) return id.error();
+      upload_id_ = *id;
+    }
+    auto etag = s3_.upload_part(key_, upload_id_, static_cast<int>(etags_.size()) + 1, data);
+    if (!etag) return etag.error();
+    etags_.push_back(*etag);
+    total_ += data.size();
+    return ok_status();
+  }
+
+  Result<ObjectInfo> finish(std::string_view last) override {
+    if (done_) return make_error(Error::Kind::internal, "the upload of " + key_ + " is already finished");
+    if (upload_id_.empty()) {
+      if (auto ok = validate_key(key_); !ok) return ok.error();
+      done_ = true;
+      return s3_.put_single(key_, last, options_);
+    }
+    if (!last.empty())
+      if (auto w = write_part(last); !w) return w.error();
+    auto etag = s3_.complete_upload(key_, upload_id_, etags_);
+    if (!etag) return etag.error();
+    done_ = true;
+    log::info("S3 multipart upload complete", {{"key", key_}, {"parts", etags_.size()}, {"bytes", total_}});
+    return ObjectInfo{key_, total_, *etag};
+  }
+
+  void abort() override {
+    if (done_) return;
+    done_ = true;
+    if (upload_id_.empty()) return;
+    s3_.abort_upload(key_, upload_id_);
+    log::info("S3 multipart upload aborted", {{"key", key_}, {"parts", etags_.size()}});
+  }
+
+ private:
+  S3Storage& s3_;
+  std::string key_;
+  PutOptions options_;
+  std::string upload_id_;
+  std::vector<std::string> etags_;
+  std::uint64_t total_ = 0;
+  bool done_ = false;
+};
+
+std::unique_ptr<PartWriter> S3Storage::start_put(const std::string& key, const PutOptions& options) {
+  return std::make_unique<S3PartWriter>(*this, key, options);
+}
+
+std::size_t S3Storage::min_part_size() const { return s3_min_part_size; }
+
 Status S3Storage::check() {
   S3Call call;
   call.method = "HEAD";

@@ -2,7 +2,8 @@
 // Storage on S3 (or an S3-compatible server). Objects up to one part (16 MiB) go up in
 // one signed PUT; larger ones as a multipart upload of 16 MiB parts, each buffered so
 // it can be retried, and each signed with its own SHA-256. Memory stays at about one
-// part per upload in flight. Downloads stream to the caller's sink.
+// part per upload in flight. start_put() lets
+// the caller hold the bytes and choose the parts (the web role: 8 MiB). Downloads stream to the caller's sink.
 #include <cstddef>
 
 #include "storage/s3_client.hpp"
@@ -23,10 +24,14 @@ class S3Storage final : public Storage {
   Result<std::vector<ObjectInfo>> list(const std::string& prefix) override;
   Result<std::string> presign_get(const std::string& key, std::chrono::seconds expires) override;
   Status check() override;
+  std::unique_ptr<PartWriter> start_put(const std::string& key, const PutOptions& options = {}) override;
+  std::size_t min_part_size() const override;
 
   static constexpr std::size_t default_part_size = 16 * 1024 * 1024;
+  static constexpr std::size_t s3_min_part_size = 5 * 1024 * 1024;
 
  private:
+  friend class S3PartWriter;
   Result<ObjectInfo> put_single(const std::string& key, std::string_view body, const PutOptions& options);
   Result<ObjectInfo> put_multipart(const std::string& key, char* part, std::size_t filled, const Reader& reader,
                                    const PutOptions& options);

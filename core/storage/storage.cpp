@@ -25,6 +25,21 @@ std::unique_ptr<Storage> make_storage(const config::S3Config& config, const Retr
                                      retries);
 }
 
+std::unique_ptr<PartWriter> refusing_writer(Error why) {
+  struct Refusing final : PartWriter {
+    Error why;
+    explicit Refusing(Error e) : why(std::move(e)) {}
+    Status write_part(std::string_view) override { return why; }
+    Result<ObjectInfo> finish(std::string_view) override { return why; }
+    void abort() override {}
+  };
+  return std::make_unique<Refusing>(std::move(why));
+}
+
+std::unique_ptr<PartWriter> Storage::start_put(const std::string& key, const PutOptions&) {
+  return refusing_writer(make_error(Error::Kind::internal, "this storage cannot write " + key + " in parts"));
+}
+
 Reader string_reader(std::string_view data) {
   auto pos = std::make_shared<std::size_t>(0);
   return [data, pos](char* buf, std::size_t cap) -> Result<std::size_t> {

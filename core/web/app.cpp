@@ -1,8 +1,12 @@
 #include "web/app.hpp"
 
+#include <boost/json.hpp>
+
 #include "http/query.hpp"
 #include "http/slug.hpp"
 #include "log/log.hpp"
+#include "web/events.hpp"
+#include "web/health.hpp"
 
 namespace htut::web {
 namespace {
@@ -29,7 +33,10 @@ App::App(const config::Config& config, Services services, net::thread_pool& bloc
       services_(services),
       blocking_(blocking_pool),
       upload_pool_(upload_pool),
-      max_uploads_(max_uploads) {
+      max_uploads_(max_uploads),
+      upload_memory_(config.upload_memory_bytes),
+      health_(make_health(blocking_pool, services)),
+      event_reads_(std::make_unique<SharedDocumentReads>(blocking_pool, *services.documents)) {
   auto asset_url = [this](std::string_view asset) { return assets_.hashed_url(asset); };
   for (const auto& f : embedded::assets()) {
     if (f.name.rfind("templates/", 0) == 0)
@@ -52,27 +59,72 @@ awaitable<Reply> App::handle(Exchange& ex) {
   }
 }
 
+Reply App::method_not_allowed(Exchange& ex, std::string_view allow) const {
+  std::string body, type;
+  if (ex.path().substr(0, 5) == "/api/") {
+    boost::json::object o;
+    o["error"] = "method not allowed; use " + std::string(allow);
+    body = boost::json::serialize(o);
+    type = "application/json";
+  } else {
+    body = render("error.html", [&](std::string_view name) -> std::optional<std::string> {
+      if (name == "status") return std::string("405 Method Not Allowed");
+      if (name == "message") return "Use " + std::string(allow) + " here.";
+      return std::nullopt;
+    });
+    type = "text/html; charset=utf-8";
+  }
+  http::response<http::string_body> res{http::status::method_not_allowed, ex.version()};
+  res.set(http::field::content_type, type);
+  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::allow, allow);
+  res.keep_alive(keep_alive(ex));
+  res.body() = std::move(body);
+  return make_reply(std::move(res), ex.request_id());
+}
+
+Reply App::header_without_body(Exchange& ex, std::string_view content_type) const {
+  http::response<http::empty_body> res{http::status::ok, ex.version()};
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(keep_alive(ex));
+  return make_reply(std::move(res), ex.request_id());
+}
+
+// HEAD is routed as GET (the server sends only the header of the answer), so
+// handlers of GET routes must not change anything for a HEAD.
 awaitable<Reply> App::route(Exchange& ex) {
   const auto method = ex.method();
   const bool get = method == http::verb::get || method == http::verb::head;
+  const bool post = method == http::verb::post;
   const std::string_view path = ex.path();
+  constexpr std::string_view read_only = "GET, HEAD";
+  constexpr std::string_view read_write = "GET, HEAD, POST";
 
   if (path.substr(0, 8) == "/static/") {
-    if (!get) co_return error_page(ex, http::status::method_not_allowed, "Only GET is allowed here.");
+    if (!get) co_return method_not_allowed(ex, read_only);
     if (auto match = assets_.find_url(path)) co_return serve_asset(ex, *match);
     co_return not_found(ex);
   }
   if (path == "/") {
     if (get) co_return co_await index_page(ex);
-    if (method == http::verb::post) co_return co_await upload(ex, false);
-    co_return error_page(ex, http::status::method_not_allowed, "Use GET or POST.");
+    if (post) co_return co_await upload(ex, false);
+    co_return method_not_allowed(ex, read_write);
   }
-  if (path == "/healthz" && get) co_return co_await healthz(ex);
-  if (path == "/test_connection" && get) co_return co_await test_connection(ex);
+  if (path == "/healthz") {
+    if (get) co_return co_await healthz(ex);
+    co_return method_not_allowed(ex, read_only);
+  }
+  if (path == "/test_connection") {
+    // GET inserts a row; HEAD must change nothing, so it gets the header alone.
+    if (method == http::verb::head) co_return header_without_body(ex, "application/json");
+    if (get) co_return co_await test_connection(ex);
+    co_return method_not_allowed(ex, read_only);
+  }
   if (path == "/api/documents") {
-    if (method == http::verb::post) co_return co_await upload(ex, true);
+    if (post) co_return co_await upload(ex, true);
     if (get) co_return co_await documents_list(ex);
-    co_return api_error(ex, http::status::method_not_allowed, "use GET or POST");
+    co_return method_not_allowed(ex, read_write);
   }
   if (auto rest = after_prefix(path, "/api/documents/")) {
     std::string_view slug = *rest;
@@ -82,23 +134,28 @@ awaitable<Reply> App::route(Exchange& ex) {
       events = true;
       slug = slug.substr(0, slash);
     }
-    if (!get) co_return api_error(ex, http::status::method_not_allowed, "use GET");
+    if (!get) co_return method_not_allowed(ex, read_only);
     auto decoded = slug_of(slug);
     if (!decoded) co_return api_error(ex, http::status::not_found, "no document with that slug");
+    if (events && method == http::verb::head) co_return header_without_body(ex, "text/event-stream");
     if (events) co_return co_await document_events(ex, std::move(*decoded));
     co_return co_await document_json(ex, std::move(*decoded));
   }
-  if (auto rest = after_prefix(path, "/wordcloud/"); rest && get) {
+  if (auto rest = after_prefix(path, "/wordcloud/")) {
+    if (!get) co_return method_not_allowed(ex, read_only);
     // No ?: inside the co_await: GCC 12 destroys such a temporary twice in a coroutine.
     std::string slug(*rest);
     if (auto decoded = slug_of(*rest)) slug = std::move(*decoded);
     co_return co_await wordcloud_page(ex, std::move(slug));
   }
-  if (auto rest = after_prefix(path, "/documents/"); rest && get) {
+  if (auto rest = after_prefix(path, "/documents/")) {
     std::string_view r = *rest;
     auto slash = r.find('/');
     if (slash != std::string_view::npos && r.substr(slash) == "/file") {
-      if (auto decoded = slug_of(r.substr(0, slash))) co_return co_await document_file(ex, std::move(*decoded));
+      if (auto decoded = slug_of(r.substr(0, slash))) {
+        if (!get) co_return method_not_allowed(ex, read_only);
+        co_return co_await document_file(ex, std::move(*decoded));
+      }
     }
   }
   if (path.substr(0, 5) == "/api/") co_return api_error(ex, http::status::not_found, "no such route");
@@ -154,13 +211,6 @@ Reply App::serve_asset(Exchange& ex, const AssetMatch& match) {
   if (!encoding.empty()) res.set(http::field::content_encoding, encoding);
   res.keep_alive(keep_alive(ex));
   res.body() = boost::span<const char>(data.data(), data.size());
-  res.prepare_payload();
-  if (ex.method() == http::verb::head) {
-    http::response<http::empty_body> head{http::status::ok, ex.version()};
-    head.base() = res.base();
-    head.content_length(data.size());
-    return make_reply(std::move(head), ex.request_id());
-  }
   return make_reply(std::move(res), ex.request_id());
 }
 

@@ -11,6 +11,7 @@
 #include "config/config.hpp"
 #include "http/session.hpp"
 #include "web/assets.hpp"
+#include "web/memory_budget.hpp"
 #include "web/page_template.hpp"
 #include "web/server.hpp"
 
@@ -29,6 +30,8 @@ namespace htut::web {
 
 class StatusHub;
 class DocumentCache;
+class Health;
+class SharedDocumentReads;
 
 struct Services {
   storage::Storage* storage = nullptr;
@@ -36,6 +39,9 @@ struct Services {
   queue::Publisher* publisher = nullptr;
   StatusHub* status_hub = nullptr;  // live status changes (LISTEN/NOTIFY)
 };
+
+// /healthz's checks of these services (health.cpp).
+std::unique_ptr<Health> make_health(net::thread_pool& pool, const Services& services);
 
 class App : public Handler {
  public:
@@ -78,11 +84,14 @@ class App : public Handler {
   // Page helpers (pages.cpp).
   std::string render(std::string_view template_name,
                      const std::function<std::optional<std::string>(std::string_view)>& values) const;
-  Reply html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie = {}) const;
+  Reply html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie = {},
+                  std::string_view retry_after = {}) const;
   Reply error_page(Exchange& ex, http::status status, std::string_view message) const;
   Reply not_found(Exchange& ex) const;
-  Reply api_error(Exchange& ex, http::status status, std::string_view message) const;
-  Reply json_reply(Exchange& ex, http::status status, std::string body) const;
+  Reply method_not_allowed(Exchange& ex, std::string_view allow) const;
+  Reply header_without_body(Exchange& ex, std::string_view content_type) const;  // HEAD of routes with effects
+  Reply api_error(Exchange& ex, http::status status, std::string_view message, std::string_view retry_after = {}) const;
+  Reply json_reply(Exchange& ex, http::status status, std::string body, std::string_view retry_after = {}) const;
   bool keep_alive(const Exchange& ex) const;
 
   friend class UploadHandler;
@@ -93,7 +102,12 @@ class App : public Handler {
   net::thread_pool& upload_pool_;
   const int max_uploads_;
   std::atomic<int> uploads_in_progress_{0};
+  MemoryBudget upload_memory_;  // UPLOAD_MEMORY_BYTES
+  std::atomic<int> event_streams_{0};
+  static constexpr int max_event_streams = 2000;  // per process; 503 with Retry-After beyond
   Server* server_ = nullptr;
+  std::unique_ptr<Health> health_;
+  std::unique_ptr<SharedDocumentReads> event_reads_;  // events.cpp
   AssetTable assets_;
   std::unordered_map<std::string, PageTemplate> pages_;  // "index.html" -> compiled template
 };

@@ -54,67 +54,6 @@ awaitable<Reply> App::documents_list(Exchange& ex) {
   co_return json_reply(ex, http::status::ok, boost::json::serialize(o));
 }
 
-awaitable<Reply> App::document_events(Exchange& ex, std::string slug) {
-  auto found = co_await find_newest(slug);
-  if (!found) co_return api_error(ex, http::status::service_unavailable, found.error().message);
-  if (!found->has_value()) co_return api_error(ex, http::status::not_found, "no document with the slug " + slug);
-
-  auto& stream = ex.stream();
-  http::response<http::empty_body> res{http::status::ok, ex.version()};
-  res.set(http::field::content_type, "text/event-stream");
-  res.set(http::field::cache_control, "no-store");
-  res.set("X-Accel-Buffering", "no");
-  apply_common_headers(res.base(), ex.request_id());
-  res.keep_alive(false);
-  http::response_serializer<http::empty_body> sr{res};
-  stream.expires_after(std::chrono::seconds(30));
-  auto [hec, hn] = co_await http::async_write_header(stream, sr, net::as_tuple(net::use_awaitable));
-  std::size_t sent = 0;
-  if (hec) co_return sent_reply(200, 0);
-
-  auto executor = co_await net::this_coro::executor;
-  std::string time_uploaded = (*found)->time_uploaded;
-  std::string last_status;
-  std::optional<db::Document> doc = std::move(**found);
-  auto keepalive_every = std::chrono::seconds(15);
-  auto next_keepalive = std::chrono::steady_clock::now() + keepalive_every;
-  auto cancelled_flag = std::make_shared<std::atomic<bool>>(false);
-  auto cancel_id = server_ ? server_->on_shutdown([cancelled_flag] { *cancelled_flag = true; }) : 0;
-  auto cancelled = [&] { return cancelled_flag->load(); };
-  for (;;) {
-    std::string frame;
-    if (doc && doc->status != last_status) {
-      last_status = doc->status;
-      frame = "event: document\ndata: " + boost::json::serialize(web::document_json(*doc)) + "\n\n";
-    } else if (std::chrono::steady_clock::now() >= next_keepalive) {
-      frame = ": keep-alive\n\n";
-    }
-    if (!frame.empty()) {
-      stream.expires_after(std::chrono::seconds(30));
-      auto [ec, n] = co_await net::async_write(stream, net::buffer(frame), net::as_tuple(net::use_awaitable));
-      if (ec) break;
-      sent += n;
-      next_keepalive = std::chrono::steady_clock::now() + keepalive_every;
-    }
-    if (last_status == "done" || last_status == "failed" || cancelled() || (server_ && server_->stopping())) break;
-    // Wait for a NOTIFY about this slug, or re-read every few seconds anyway
-    // (a notification may be lost while the listener reconnects).
-    auto signal = std::make_shared<AsyncSignal>(executor);
-    if (services_.status_hub) services_.status_hub->subscribe(slug, signal);
-    co_await signal->wait_until(std::chrono::steady_clock::now() + std::chrono::seconds(1));
-    if (cancelled() || (server_ && server_->stopping())) break;
-    auto* documents = services_.documents;
-    auto reread = [documents, slug, time_uploaded] {
-      return documents->find(slug, time_uploaded);
-    };
-    auto fresh = co_await run_blocking(blocking_, std::move(reread));
-    doc.reset();
-    if (fresh && fresh->has_value()) doc = std::move(**fresh);
-  }
-  if (server_) server_->forget(cancel_id);
-  co_return sent_reply(200, sent);
-}
-
 awaitable<Reply> App::document_file(Exchange& ex, std::string slug) {
   auto found = co_await find_newest(slug);
   if (!found) co_return error_page(ex, http::status::service_unavailable, found.error().message);
@@ -165,33 +104,6 @@ awaitable<Reply> App::test_connection(Exchange& ex) {
   boost::json::object o;
   o["result"] = std::move(result);
   co_return json_reply(ex, http::status::ok, boost::json::serialize(o));
-}
-
-awaitable<Reply> App::healthz(Exchange& ex) {
-  auto* documents = services_.documents;
-  auto* publisher = services_.publisher;
-  auto* storage = services_.storage;
-  struct Checks {
-    Status database, broker, storage;
-  };
-  auto run_checks = [documents, publisher, storage] {
-    return Checks{documents->ping(), publisher->ping(std::chrono::seconds(3)), storage->check()};
-  };
-  auto checks = co_await run_blocking(blocking_, std::move(run_checks));
-  auto describe = [](const Status& s) { return s ? std::string("ok") : s.error().message; };
-  bool healthy = checks.database.ok() && checks.broker.ok();
-  boost::json::object o;
-  o["status"] = healthy ? "ok" : "unavailable";
-  o["database"] = describe(checks.database);
-  o["broker"] = describe(checks.broker);
-  o["storage"] = describe(checks.storage);
-  if (!healthy) {
-    std::string failed;
-    if (!checks.database) failed = "database";
-    if (!checks.broker) failed += failed.empty() ? "broker" : " and broker";
-    o["error"] = failed + " unavailable";
-  }
-  co_return json_reply(ex, healthy ? http::status::ok : http::status::service_unavailable, boost::json::serialize(o));
 }
 
 }  // namespace htut::web

@@ -32,7 +32,20 @@ class Exchange {
   awaitable<Result<std::string>> read_body(std::size_t limit);
 
   // Reads the next piece of the body into an internal buffer; an empty view means the end.
+  // The body must keep moving: less than body_progress_bytes in any
+  // body_progress_window, or the whole-body deadline passed, is an error with
+  // timed_out() true (the caller answers 408).
   awaitable<Result<std::string_view>> read_body_chunk();
+  bool timed_out() const { return timed_out_; }
+  // Bytes read from the socket but not parsed yet (a read would not wait).
+  std::size_t buffered() const { return buffer_.size(); }
+  // Time spent paused by the server (back-pressure) is not the client's:
+  // the progress window starts again and the whole deadline moves by `paused`.
+  void paused_for(std::chrono::steady_clock::duration paused);
+  std::chrono::steady_clock::time_point progress_deadline() const;
+
+  static constexpr auto body_progress_window = std::chrono::seconds(30);
+  static constexpr std::size_t body_progress_bytes = 1024;
 
   // True when the body was read to its end (or there was none), so the connection can be reused.
   bool body_complete() const { return body_complete_; }
@@ -53,6 +66,10 @@ class Exchange {
   std::string target_;
   std::string_view path_, query_;
   bool body_complete_;
+  bool timed_out_ = false;
+  std::chrono::steady_clock::time_point window_start_{};
+  std::size_t window_bytes_ = 0;
+  std::chrono::steady_clock::time_point whole_deadline_{};
 };
 
 }  // namespace htut::web

@@ -4,6 +4,7 @@
 #include "db/documents.hpp"
 #include "http/html.hpp"
 #include "http/session.hpp"
+#include "log/log.hpp"
 #include "web/app.hpp"
 #include "web/session_cookie.hpp"
 
@@ -16,21 +17,22 @@ std::string App::render(std::string_view template_name,
   return it->second.render(values);
 }
 
-Reply App::html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie) const {
+Reply App::html_page(Exchange& ex, http::status status, std::string body, const std::string& set_cookie,
+                     std::string_view retry_after) const {
   http::response<http::string_body> res{status, ex.version()};
   res.set(http::field::content_type, "text/html; charset=utf-8");
   res.set(http::field::cache_control, "no-store");
   if (!set_cookie.empty()) res.set(http::field::set_cookie, set_cookie);
+  if (!retry_after.empty()) res.set(http::field::retry_after, retry_after);
   res.keep_alive(keep_alive(ex));
   res.body() = std::move(body);
-  if (ex.method() == http::verb::head) res.body().clear();
   return make_reply(std::move(res), ex.request_id());
 }
 
 Reply App::error_page(Exchange& ex, http::status status, std::string_view message) const {
   auto body = render("error.html", [&](std::string_view name) -> std::optional<std::string> {
     if (name == "status") return std::to_string(static_cast<unsigned>(status)) + " " + std::string(http::obsolete_reason(status));
-    if (name == "message") return std::string(message);
+    if (name == "message") return log::scrub(std::string(message));
     return std::nullopt;
   });
   return html_page(ex, status, std::move(body));
@@ -44,19 +46,20 @@ Reply App::not_found(Exchange& ex) const {
   return html_page(ex, http::status::not_found, std::move(body));
 }
 
-Reply App::json_reply(Exchange& ex, http::status status, std::string body) const {
+Reply App::json_reply(Exchange& ex, http::status status, std::string body, std::string_view retry_after) const {
   http::response<http::string_body> res{status, ex.version()};
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
+  if (!retry_after.empty()) res.set(http::field::retry_after, retry_after);
   res.keep_alive(keep_alive(ex));
   res.body() = std::move(body);
   return make_reply(std::move(res), ex.request_id());
 }
 
-Reply App::api_error(Exchange& ex, http::status status, std::string_view message) const {
+Reply App::api_error(Exchange& ex, http::status status, std::string_view message, std::string_view retry_after) const {
   boost::json::object o;
-  o["error"] = message;
-  return json_reply(ex, status, boost::json::serialize(o));
+  o["error"] = log::scrub(std::string(message));  // a last line of defence: no secret in an answer
+  return json_reply(ex, status, boost::json::serialize(o), retry_after);
 }
 
 namespace {
@@ -112,7 +115,8 @@ awaitable<Reply> App::index_page(Exchange& ex) {
   SessionCookie cookie(ex.header(), config_.secret_key);
   IndexView view;
   view.csrf_token = cookie.csrf_token();
-  view.flashes = cookie.take_flashes();
+  // HEAD changes nothing: the flash stays for the GET that shows it.
+  if (ex.method() != http::verb::head) view.flashes = cookie.take_flashes();
   std::string set_cookie = cookie.changed() ? cookie.set_cookie_header() : std::string();
   co_return html_page(ex, http::status::ok, render_index(view), set_cookie);
 }

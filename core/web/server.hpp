@@ -34,6 +34,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{95};   // > Heroku router's 90 s keep-alive
   std::chrono::seconds header_timeout{15};  // from the first byte to the end of the header
   std::size_t header_limit = 16 * 1024;
+  // Open connections per process; beyond, a 503 with Retry-After and close.
+  // Lowered at start to what the file descriptor limit allows.
+  int max_connections = 10000;
 };
 
 class Server {
@@ -53,10 +56,14 @@ class Server {
   // that shutdown calls; the returned id unregisters.
   std::uint64_t on_shutdown(std::function<void()> cancel);
   void forget(std::uint64_t id);
+  // Sessions register how to cut them (close the socket) when the grace is over.
+  std::uint64_t on_grace_over(std::function<void()> cut);
+  void forget_cut(std::uint64_t id);
 
  private:
   awaitable<void> accept_loop();
   awaitable<void> session(tcp_stream stream);
+  awaitable<void> refuse_busy(tcp_stream stream);
   awaitable<void> drain_and_stop();
   void begin_shutdown();
 
@@ -69,9 +76,14 @@ class Server {
   unsigned short bound_port_ = 0;
   std::atomic<bool> stopping_{false};
   std::atomic<int> sessions_{0};
+  std::atomic<int> refusing_{0};
   std::mutex cancel_mutex_;
   std::uint64_t next_cancel_id_ = 1;
-  std::unordered_map<std::uint64_t, std::function<void()>> cancels_;
+  using Callbacks = std::unordered_map<std::uint64_t, std::function<void()>>;
+  std::uint64_t add_callback(Callbacks& to, std::function<void()> f);
+  void remove_callback(Callbacks& from, std::uint64_t id);
+  Callbacks cancels_;
+  Callbacks cuts_;
 };
 
 }  // namespace htut::web

@@ -18,26 +18,54 @@ void StatusHub::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void StatusHub::subscribe(const std::string& slug, std::shared_ptr<AsyncSignal> signal) {
+std::unique_ptr<StatusHub::Subscription> StatusHub::subscribe(const std::string& slug) {
   std::lock_guard lock(mutex_);
-  subscribers_.emplace(slug, signal);
+  auto it = subscribers_.emplace(slug, std::make_shared<Waker>());
+  return std::make_unique<Subscription>(*this, it);
+}
+
+std::size_t StatusHub::subscriptions() const {
+  std::lock_guard lock(mutex_);
+  return subscribers_.size();
+}
+
+StatusHub::Subscription::~Subscription() {
+  std::lock_guard lock(hub_.mutex_);
+  hub_.subscribers_.erase(it_);
+}
+
+awaitable<bool> StatusHub::Subscription::wait(std::chrono::steady_clock::time_point deadline) {
+  std::shared_ptr<AsyncSignal> signal;
+  {
+    std::lock_guard lock(waker_->mutex);
+    if (waker_->woken) {
+      waker_->woken = false;
+      co_return true;
+    }
+    signal = std::make_shared<AsyncSignal>(co_await net::this_coro::executor);
+    waker_->waiting = signal;
+  }
+  co_await signal->wait_until(deadline);
+  std::lock_guard lock(waker_->mutex);
+  waker_->waiting.reset();
+  bool woken = waker_->woken;
+  waker_->woken = false;
+  co_return woken;
 }
 
 void StatusHub::notify(const std::string& slug) {
   cache_.invalidate(slug);
+  auto seq = ++sequence_;
   std::lock_guard lock(mutex_);
   auto [first, last] = subscribers_.equal_range(slug);
-  for (auto it = first; it != last; ++it)
-    if (auto s = it->second.lock()) s->notify();
-  subscribers_.erase(first, last);
+  for (auto it = first; it != last; ++it) it->second->wake(seq);
 }
 
 void StatusHub::notify_all() {
   cache_.clear();
+  auto seq = ++sequence_;
   std::lock_guard lock(mutex_);
-  for (auto& [slug, weak] : subscribers_)
-    if (auto s = weak.lock()) s->notify();
-  subscribers_.clear();
+  for (auto& [slug, waker] : subscribers_) waker->wake(seq);
 }
 
 void StatusHub::run() {

@@ -16,6 +16,13 @@
     return node;
   }
 
+  // Format characters (Unicode Cf, e.g. U+202E RIGHT-TO-LEFT OVERRIDE) are
+  // shown escaped as <U+202E>, the way the server renders names.
+  function revealFormatCharacters(text) {
+    return String(text).replace(/\p{Cf}/gu, (c) =>
+      '<U+' + c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0') + '>');
+  }
+
   function formatBytes(n) {
     const units = ['bytes', 'KiB', 'MiB', 'GiB'];
     let i = 0;
@@ -149,7 +156,7 @@
 
   function documentItem(doc) {
     const li = el('li');
-    const link = el('a', 'doc-link', doc.document_name);
+    const link = el('a', 'doc-link', revealFormatCharacters(doc.document_name));
     link.href = '/wordcloud/' + encodeURIComponent(doc.document_slug);
     li.appendChild(link);
 

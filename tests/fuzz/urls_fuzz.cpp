@@ -30,7 +30,19 @@ void check_region(const std::string& url) {
 void check_redact(const std::string& url) {
   const std::string redacted = htut::config::redact_url(url);
   const auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || !parsed->has_password()) {
+  // Fail closed: a URL that does not parse, or whose user-info spilled into the
+  // path, query or fragment (a raw '/' '?' '#' before an '@'), shows its scheme only.
+  const bool spilled = parsed && (parsed->encoded_path().find('@') != boost::core::string_view::npos ||
+                                  parsed->encoded_query().find('@') != boost::core::string_view::npos ||
+                                  parsed->encoded_fragment().find('@') != boost::core::string_view::npos);
+  if (!parsed || spilled) {
+    const auto sep = redacted.find("://");
+    HTUT_FUZZ_CHECK(redacted == "(not a URL)" || (sep != std::string::npos && sep + 3 == redacted.size() &&
+                                                  url.rfind(redacted, 0) == 0),
+                    "an unparseable URL shows more than its scheme: " + show(url) + " -> " + show(redacted));
+    return;
+  }
+  if (!parsed->has_password()) {
     HTUT_FUZZ_CHECK(redacted == url, "a URL without a password changed: " + show(url) + " -> " + show(redacted));
     return;
   }

@@ -59,6 +59,45 @@ TEST_CASE("redact_url hides the password") {
   CHECK(config::redact_url("amqp://h/v") == "amqp://h/v");
 }
 
+TEST_CASE("redact_url fails closed: a URL that does not parse shows its scheme only") {
+  // Raw '/', '@', '#', '%' in a password: the parser takes part of it for the port, host or path.
+  CHECK(config::redact_url("amqp://user:Mq/pa+ss=w0rd@x@host/vhost") == "amqp://");
+  CHECK(config::redact_url("postgres://u:12/ab@host/db") == "postgres://");
+  CHECK(config::redact_url("postgres://u:ab#cd@host/db") == "postgres://");
+  CHECK(config::redact_url("postgres://u:p%zz@host/db") == "postgres://");
+  CHECK(config::redact_url("postgres://u:a?b@c@host/db") == "postgres://");
+  CHECK(config::redact_url("no scheme at all: secret") == "(not a URL)");
+  // Percent-encoded, the same password is a password and is hidden.
+  CHECK(config::redact_url("amqp://user:Mq%2Fpa%2Bss%3Dw0rd%40x@host/vhost") == "amqp://user:***@host/vhost");
+}
+
+TEST_CASE("config: a malformed URL is refused naming the variable and its scheme only") {
+  const char* raw = "amqp://user:Mq/pa+ss=w0rd@x@127.0.0.1/vhost";
+  ::setenv("CLOUDAMQP_URL", raw, 1);
+  config::Needs n;
+  n.amqp = true;
+  try {
+    config::load(n);
+    FAIL("expected ConfigError");
+  } catch (const config::ConfigError& e) {
+    std::string what = e.what();
+    CHECK(what.rfind("CLOUDAMQP_URL is not a valid amqp:// or amqps:// URL", 0) == 0);
+    CHECK(what.find("pa+ss") == std::string::npos);
+    CHECK(what.find("Mq") == std::string::npos);
+    CHECK(what.find("127.0.0.1") == std::string::npos);
+  }
+  ::unsetenv("CLOUDAMQP_URL");
+}
+
+TEST_CASE("log: registered secrets never reach a line") {
+  log::add_secret("Pg/pa+ss=w0rd@x%#");
+  log::add_secret("abc");  // too short to scrub
+  auto line = log::format_line(log::Level::info, "failed for Pg/pa+ss=w0rd@x%#", {{"error", "x Pg/pa+ss=w0rd@x%# y"}});
+  CHECK(line.find("pa+ss") == std::string::npos);
+  CHECK(line.find("***") != std::string::npos);
+  CHECK(log::scrub("abc") == "abc");
+}
+
 TEST_CASE("config: missing and malformed variables are named") {
   ::unsetenv("DATABASE_URL");
   try {
