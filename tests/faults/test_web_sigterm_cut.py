@@ -3,15 +3,19 @@
 that, after 20 MiB, keeps sending 2 KiB every 10 s in the middle of its
 multipart S3 upload. At the end of the grace both
 are cut: the process exits 0 within 30 s of the signal, no document row and no
-object is left, and the multipart upload is aborted (htut's own log says so;
-the test S3 server has no ListMultipartUploads to ask)."""
+object is left, and the multipart upload is aborted (htut's own log says so,
+and the verifying S3 front's ListMultipartUploads lists it before the signal
+and no more after)."""
+import re
 import signal
 import socket
 import threading
 import time
 import unittest
+import urllib.parse
 
-from htut_testlib import HtutProcess, app_env, free_port, new_database, psql, run_htut, wait_until
+import test_storage as storage  # the independent SigV4 signer; the module, so its tests do not run here
+from htut_testlib import HtutProcess, app_env, free_port, new_database, psql, require_env, run_htut, wait_until
 
 BOUNDARY = "CutBoundary"
 START = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"document-name\"\r\n\r\ncut\r\n"
@@ -22,6 +26,15 @@ START = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"document-name\
 def upload_head(port, length):
     return (f"POST /api/documents HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {length}\r\n\r\n").encode()
+
+
+def multipart_uploads_in_progress(prefix):
+    """ListMultipartUploads of the test bucket: the keys of uploads in progress under `prefix`."""
+    location, key, secret, bucket = (require_env("HTUT_TEST_S3_" + n) for n in ("LOCATION", "KEY", "SECRET", "BUCKET"))
+    url = location.rstrip("/") + "/" + bucket + "?uploads&prefix=" + urllib.parse.quote(prefix, safe="")
+    status, body = storage.raw_request("GET", url, storage.sign_v4("GET", url, {}, b"", key, secret), b"")
+    assert status == 200, body
+    return re.findall(r"<Upload><Key>([^<]*)</Key>", body.decode())
 
 
 class WebSigtermCut(unittest.TestCase):
@@ -68,6 +81,7 @@ class WebSigtermCut(unittest.TestCase):
         for t in threads:
             t.start()
         wait_until(lambda: web.output().count("upload part stored") >= 2, 60, "two parts of the big upload stored")
+        self.assertEqual(len(multipart_uploads_in_progress(prefix + "/")), 1, "the big upload is a multipart upload")
         web.send_signal(signal.SIGTERM)
         term_at = time.monotonic()
         code = web.wait(40)
@@ -80,6 +94,7 @@ class WebSigtermCut(unittest.TestCase):
         self.assertLess(exit_s, 30)
         self.assertIn("cutting what is still running", web.output())
         self.assertIn("S3 multipart upload aborted", web.output(), "the multipart upload was not aborted")
+        self.assertEqual(multipart_uploads_in_progress(prefix + "/"), [], "a multipart upload is left behind")
         self.assertEqual(psql(db, "SELECT count(*) FROM file_upload_meta").strip(), "0")
         listed = run_htut("s3", "ls", prefix + "/", env=env)
         self.assertEqual(listed.returncode, 0, listed.stderr)
