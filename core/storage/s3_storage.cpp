@@ -161,7 +161,7 @@ Result<std::string> S3Storage::complete_upload(const std::string& key, const std
   return xml::unquote_etag(xml::first_text(resp->body, "ETag").value_or(""));
 }
 
-void S3Storage::abort_upload(const std::string& key, const std::string& upload_id) {
+bool S3Storage::abort_upload(const std::string& key, const std::string& upload_id) {
   S3Call call;
   call.method = "DELETE";
   call.target = client_.endpoint().object(key);
@@ -171,10 +171,38 @@ void S3Storage::abort_upload(const std::string& key, const std::string& upload_i
   call.what = "AbortMultipartUpload " + key;
   auto resp = client_.call(call);
   if (!resp) {
-    log::warn("S3 abort of a failed multipart upload failed", {{"key", key}, {"error", resp.error().message}});
-  } else if (resp->status == 405) {
+    log::warn("S3 abort of a failed multipart upload failed; it is tried again once S3 answers",
+              {{"key", key}, {"error", resp.error().message}});
+    std::lock_guard lock(failed_aborts_mutex_);
+    if (failed_aborts_.size() >= max_failed_aborts) {
+      log::warn("S3 multipart upload left behind: too many aborts waiting (a bucket lifecycle rule removes it)",
+                {{"key", failed_aborts_.front().key}});
+      failed_aborts_.pop_front();
+    }
+    failed_aborts_.push_back({key, upload_id});
+    return false;
+  }
+  if (resp->status == 405) {
     // s3rver has no AbortMultipartUpload; real S3 does. The parts stay until a lifecycle rule removes them.
     log::warn("S3 server does not support AbortMultipartUpload", {{"key", key}});
+  }
+  return true;
+}
+
+void S3Storage::retry_failed_aborts() {
+  // A few per call, so that a check or an upload is never held up for long.
+  constexpr int per_call = 4;
+  for (int i = 0; i < per_call; ++i) {
+    FailedAbort next;
+    {
+      std::lock_guard lock(failed_aborts_mutex_);
+      if (failed_aborts_.empty()) return;
+      next = std::move(failed_aborts_.front());
+      failed_aborts_.pop_front();
+    }
+    // A failure puts it back at the end of the line.
+    if (!abort_upload(next.key, next.upload_id)) return;
+    log::info("S3 multipart upload aborted", {{"key", next.key}, {"retried", true}});
   }
 }
 
@@ -272,7 +300,9 @@ class S3PartWriter final : public PartWriter {
     if (upload_id_.empty()) {
       if (auto ok = validate_key(key_); !ok) return ok.error();
       done_ = true;
-      return s3_.put_single(key_, last, options_);
+      auto stored = s3_.put_single(key_, last, options_);
+      if (stored) s3_.retry_failed_aborts();
+      return stored;
     }
     if (!last.empty())
       if (auto w = write_part(last); !w) return w.error();
@@ -280,6 +310,7 @@ class S3PartWriter final : public PartWriter {
     if (!etag) return etag.error();
     done_ = true;
     log::info("S3 multipart upload complete", {{"key", key_}, {"parts", etags_.size()}, {"bytes", total_}});
+    s3_.retry_failed_aborts();
     return ObjectInfo{key_, total_, *etag};
   }
 
@@ -287,8 +318,8 @@ class S3PartWriter final : public PartWriter {
     if (done_) return;
     done_ = true;
     if (upload_id_.empty()) return;
-    s3_.abort_upload(key_, upload_id_);
-    log::info("S3 multipart upload aborted", {{"key", key_}, {"parts", etags_.size()}});
+    if (s3_.abort_upload(key_, upload_id_))
+      log::info("S3 multipart upload aborted", {{"key", key_}, {"parts", etags_.size()}});
   }
 
  private:
@@ -319,6 +350,7 @@ Status S3Storage::check() {
       return make_error(Error::Kind::not_found, "S3 bucket '" + bucket_ + "' does not exist - check S3_BUCKET");
     return resp.error();
   }
+  retry_failed_aborts();
   return ok_status();
 }
 

@@ -5,6 +5,8 @@
 // part per upload in flight. start_put() lets
 // the caller hold the bytes and choose the parts (the web role: 8 MiB). Downloads stream to the caller's sink.
 #include <cstddef>
+#include <deque>
+#include <mutex>
 
 #include "storage/s3_client.hpp"
 #include "storage/storage.hpp"
@@ -40,7 +42,20 @@ class S3Storage final : public Storage {
                                   std::string_view data);
   Result<std::string> complete_upload(const std::string& key, const std::string& upload_id,
                                       const std::vector<std::string>& etags);
-  void abort_upload(const std::string& key, const std::string& upload_id);
+  // Aborts a multipart upload; true when S3 took it (or knows no such upload).
+  // One that fails (S3 unreachable at that moment) is kept and tried again
+  // later (retry_failed_aborts), so no multipart upload is left behind.
+  bool abort_upload(const std::string& key, const std::string& upload_id);
+  // Tries again the aborts that failed, a few at a time; called after a request
+  // that shows S3 answers (the bucket check of /healthz, a finished upload).
+  void retry_failed_aborts();
+
+  struct FailedAbort {
+    std::string key, upload_id;
+  };
+  static constexpr std::size_t max_failed_aborts = 1000;  // beyond: the oldest is given up (logged)
+  std::mutex failed_aborts_mutex_;
+  std::deque<FailedAbort> failed_aborts_;
 
   S3Client client_;
   std::string bucket_;

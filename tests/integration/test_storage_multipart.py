@@ -11,6 +11,7 @@ upload initiated, part stored, upload completed and aborted in $HTUT_SERVICES_DI
     upload is left (ListMultipartUploads is empty), no object, no row.
 
 Sizes derive from the part size htut uses, read from what the front logs (not hard-coded)."""
+import json
 import os
 import re
 import shutil
@@ -22,7 +23,7 @@ import urllib.parse
 import uuid
 
 import test_storage as storage  # the module, not its names: its test classes must not run here
-from htut_testlib import (HtutProcess, app_env, free_port, multipart_body, new_database, psql, require_env,
+from htut_testlib import (HtutProcess, app_env, free_port, http, multipart_body, new_database, psql, require_env,
                           run_htut, wait_until)
 
 MIB = 1024 * 1024
@@ -242,6 +243,35 @@ class MultipartFailures(unittest.TestCase):
         self.assertEqual(psql(db, "SELECT count(*) FROM file_upload_meta"), "0")
         self.assertTrue(web.running(), web.output())
         print(f"\nFIGURES cut upload: part_size={part_size} sent={sent} parts_stored={len(stored_parts)}", flush=True)
+
+    def test_abort_that_fails_is_tried_again_once_s3_answers(self):
+        """An upload cut while S3 refuses its AbortMultipartUpload (503, through the front's fault
+        rules, tests/support/s3front_faults.js): the multipart upload stays for now; once S3
+        answers again, the web role aborts it (after /healthz's bucket check), and none is left."""
+        web, port, db = self.start_web()
+        faults = self.location.rstrip("/") + "/__faults"
+        rule = json.dumps({"contains": self.prefix, "method": "DELETE", "status": 503, "code": "SlowDown"})
+        status, _, body = http("POST", faults, rule, {"Content-Type": "application/json"})
+        self.assertEqual(status, 200, body)
+        self.addCleanup(http, "DELETE", faults)
+        sock, _, _ = self.start_upload_into_second_part(port, web)
+        sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
+        web.wait_for_log("S3 abort of a failed multipart upload failed", timeout=120)
+        self.assertEqual(len(self.in_progress()), 1, "the refused abort leaves the upload in progress for now")
+        status, _, body = http("DELETE", faults)  # S3 answers again
+        self.assertEqual(status, 200, body)
+
+        def nothing_in_progress():
+            http("GET", f"http://127.0.0.1:{port}/healthz")
+            return self.in_progress() == []
+
+        wait_until(nothing_in_progress, 60, "the failed abort to be tried again", interval=0.5)
+        self.assertIn("retried=true", web.output())
+        self.assertEqual(self.stored_keys(), [])
+        self.assertEqual(psql(db, "SELECT count(*) FROM file_upload_meta"), "0")
+        self.assertTrue(web.running(), web.output())
+
 
 if __name__ == "__main__":
     unittest.main()
