@@ -276,12 +276,6 @@ Result<std::uint32_t> Connection::delete_queue(std::string_view queue, bool if_e
   return deleted->message_count;
 }
 
-Status Connection::check_queue(std::string_view queue) {
-  auto count = message_count(queue);
-  if (!count) return count.error();
-  return ok_status();
-}
-
 Result<std::uint32_t> Connection::message_count(std::string_view queue) {
   auto* ok = amqp_queue_declare(state_, kChannel, bytes_of(queue), 1, 0, 0, 0, amqp_empty_table);
   if (auto reply = amqp_get_rpc_reply(state_); reply.reply_type != AMQP_RESPONSE_NORMAL || ok == nullptr)

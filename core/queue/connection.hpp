@@ -46,9 +46,7 @@ class Connection {
   // (`conflict`, the channel is closed). Returns how many messages it held.
   Result<std::uint32_t> delete_queue(std::string_view queue, bool if_empty);
   Status declare(const QueueSpec& spec);
-  // queue.declare passive: a cheap round trip that also checks the queue exists.
-  Status check_queue(std::string_view queue);
-  // How many messages wait (ready) in the queue.
+  // How many messages wait (ready) in the queue (a passive queue.declare).
   Result<std::uint32_t> message_count(std::string_view queue);
   // queue.purge: how many messages were dropped.
   Result<std::uint32_t> purge(std::string_view queue);

@@ -79,7 +79,7 @@ FileStorage::FileStorage(fs::path root) : root_(root.lexically_normal()) {
 // A temp file next to the object, renamed into place by finish().
 class FilePartWriter final : public PartWriter {
  public:
-  explicit FilePartWriter(fs::path path) : path_(std::move(path)) {}
+  FilePartWriter(std::string key, fs::path path) : key_(std::move(key)), path_(std::move(path)) {}
   ~FilePartWriter() override { abort(); }
 
   Status write_part(std::string_view data) override {
@@ -116,7 +116,7 @@ class FilePartWriter final : public PartWriter {
     fsync_dir(path_.parent_path());
     struct stat st {};
     if (::stat(path_.c_str(), &st) != 0) return io_error("cannot stat", path_, errno);
-    return ObjectInfo{path_.filename().string(), total_, etag_for(st)};
+    return ObjectInfo{key_, total_, etag_for(st)};
   }
 
   void abort() override {
@@ -126,6 +126,7 @@ class FilePartWriter final : public PartWriter {
   }
 
  private:
+  std::string key_;
   fs::path path_;
   std::string temp_;
   UniqueFd fd_;
@@ -136,45 +137,24 @@ class FilePartWriter final : public PartWriter {
 std::unique_ptr<PartWriter> FileStorage::start_put(const std::string& key, const PutOptions&) {
   // An invalid key fails at the first write, like S3's.
   if (auto ok = validate_key(key); !ok) return refusing_writer(ok.error());
-  return std::make_unique<FilePartWriter>(root_ / key);
+  return std::make_unique<FilePartWriter>(key, root_ / key);
 }
 
 std::size_t FileStorage::min_part_size() const { return 0; }
 
 Result<ObjectInfo> FileStorage::put(const std::string& key, const Reader& reader, const PutOptions&) {
   if (auto ok = validate_key(key); !ok) return ok.error();
-  const fs::path path = root_ / key;
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  if (ec)
-    return make_error(Error::Kind::unavailable,
-                      "cannot create directory " + path.parent_path().string() + ": " + ec.message());
-
-  std::string temp = (path.parent_path() / (std::string(file_storage_temp_prefix) + "XXXXXX")).string();
-  UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
-  if (fd.get() < 0) return io_error("cannot create a temporary file in", path.parent_path(), errno);
-  auto fail = [&](Error e) -> Result<ObjectInfo> {
-    ::unlink(temp.c_str());
-    return e;
-  };
-
+  // The same temp file, fsync and rename as an upload written part by part;
+  // a failure on the way leaves no temp file (the writer aborts when destroyed).
+  FilePartWriter writer(key, root_ / key);
   std::vector<char> buffer(chunk_size);
-  std::uint64_t total = 0;
   while (true) {
     auto n = reader(buffer.data(), buffer.size());
-    if (!n) return fail(n.error());
+    if (!n) return n.error();
     if (*n == 0) break;
-    if (auto w = write_all(fd.get(), buffer.data(), *n, temp); !w) return fail(w.error());
-    total += *n;
+    if (auto w = writer.write_part(std::string_view(buffer.data(), *n)); !w) return w.error();
   }
-  if (::fchmod(fd.get(), 0644) != 0 || ::fsync(fd.get()) != 0) return fail(io_error("cannot flush", temp, errno));
-  if (::close(fd.release()) != 0) return fail(io_error("cannot close", temp, errno));
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail(io_error("cannot rename into place", path, errno));
-  fsync_dir(path.parent_path());
-
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return io_error("cannot stat", path, errno);
-  return ObjectInfo{key, total, etag_for(st)};
+  return writer.finish({});
 }
 
 Status FileStorage::get(const std::string& key, const Sink& sink) {
