@@ -36,6 +36,7 @@ struct Masks {
   uint64_t slash = 0;      // /
   uint64_t dot = 0;        // .
   uint64_t w = 0;          // w W
+  uint64_t s = 0;          // s S (step 4's final 's)
   uint64_t non_ascii = 0;  // >= 0x80
 };
 
@@ -62,6 +63,7 @@ Masks classify_scalar(const char* p, char* out) {
     if (b == '/') m.slash |= bit;
     if (b == '.') m.dot |= bit;
     if (lower == 'w') m.w |= bit;
+    if (lower == 's') m.s |= bit;
     if (b >= 0x80) m.non_ascii |= bit;
   }
   return m;
@@ -92,6 +94,7 @@ Masks classify_sse2(const char* p, char* out) {
     m.digit |= bits(in_range(b, '0', '9'));
     for (const auto& [c, mask] : single_bytes(m)) *mask |= bits(eq(b, c));
     m.w |= bits(eq(folded, 'w'));
+    m.s |= bits(eq(folded, 's'));
     m.non_ascii |= bits(b);
   }
   return m;
@@ -120,6 +123,7 @@ Masks classify_avx2(const char* p, char* out) {
     m.digit |= bits(in_range(b, '0', '9'));
     for (const auto& [c, mask] : single_bytes(m)) *mask |= bits(eq(b, c));
     m.w |= bits(eq(folded, 'w'));
+    m.s |= bits(eq(folded, 's'));
     m.non_ascii |= bits(b);
   }
   return m;
@@ -145,6 +149,7 @@ Masks classify_avx512(const char* p, char* out) {
   m.digit = in_range(b, '0', '9');
   for (const auto& [c, mask] : single_bytes(m)) *mask = eq(b, c);
   m.w = eq(folded, 'w');
+  m.s = eq(folded, 's');
   m.non_ascii = static_cast<uint64_t>(_mm512_movepi8_mask(b));
   return m;
 }
@@ -160,9 +165,12 @@ inline uint64_t bit_range(unsigned lo, unsigned hi) {
 
 // Clears the words of every chunk that holds a step-2 trigger (`@`, `://`,
 // `www.`). Chunks are the runs between space bits; the window ends in a space.
+inline uint64_t trigger_bits(const Masks& m) {
+  return m.at | (m.dot & (m.w << 1) & (m.w << 2) & (m.w << 3)) | (m.slash & (m.slash << 1) & (m.colon << 2));
+}
+
 uint64_t drop_discarded_chunks(const Masks& m, uint64_t window, uint64_t word_bits) {
-  uint64_t trig = m.at | (m.dot & (m.w << 1) & (m.w << 2) & (m.w << 3)) | (m.slash & (m.slash << 1) & (m.colon << 2));
-  trig &= window;
+  uint64_t trig = trigger_bits(m) & window;
   while (trig != 0) {
     const unsigned t = static_cast<unsigned>(__builtin_ctzll(trig));
     const uint64_t spaces_below = m.space & ((1ull << t) - 1);

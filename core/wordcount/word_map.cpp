@@ -59,13 +59,20 @@ void WordMap::add_stop_word(std::string_view w) {
 bool WordMap::insert_stop(std::string_view w) {
   std::string padded(w);
   padded.append(kKeyPadding, '\0');
-  const Key k = load_key(padded.data(), w.size());
-  if (find(k, padded.data(), w.size()).len != 0) return false;  // listed twice
+  const char* p = padded.data();
+  const size_t len = w.size();
+  auto find_it = [&]() -> Slot& {
+    if (len > 16) return find_long(hash_long(p, len), p, len);
+    uint64_t lo, hi;
+    load_short(p, len, lo, hi);
+    return find_short(lo, hi, hash_short(lo, hi));
+  };
+  if (find_it().len != 0) return false;  // listed twice
   SpillTarget* const target = std::exchange(spill_to_, nullptr);  // stop words never spill
-  insert(find(k, padded.data(), w.size()), k, padded.data(), w.size(), 0);
+  add_padded(p, len, 0);
   spill_to_ = target;
-  // insert() may have grown the table: look the slot up again.
-  find(k, padded.data(), w.size()).stop = 1;
+  // Adding may have grown the table: look the slot up again.
+  find_it().stop = 1;
   --distinct_;
   return true;
 }
@@ -76,16 +83,27 @@ uint64_t WordMap::total() const {
   return total;
 }
 
-void WordMap::insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n) {
+void WordMap::count_short_probing(uint64_t lo, uint64_t hi, uint64_t hash) {
+  Slot& s = find_short(lo, hi, hash);
+  if (s.len == 0) {
+    // A key has no NUL byte, so its length is where the zero padding starts.
+    const auto bytes = [](uint64_t x) { return static_cast<size_t>(8 - __builtin_clzll(x) / 8); };
+    insert(s, lo, hi, hash, nullptr, hi != 0 ? 8 + bytes(hi) : bytes(lo), 1);
+  } else {
+    s.count += 1;
+  }
+}
+
+void WordMap::insert(Slot& s, uint64_t lo, uint64_t hi, uint64_t hash, const char* p, size_t len, uint64_t n) {
   s.count = n;
-  s.hash = static_cast<uint32_t>(k.hash);
+  s.hash = static_cast<uint32_t>(hash);
   s.len = static_cast<uint16_t>(len);
   s.stop = 0;
   if (len <= 16) {
-    s.lo = k.lo;
-    s.hi = k.hi;
+    s.lo = lo;
+    s.hi = hi;
   } else {
-    s.lo = arena_.size();
+    s.lo = kLongTag | arena_.size();
     s.hi = 0;
     arena_.append(p, len);
   }
@@ -125,10 +143,7 @@ void WordMap::reserve_arena() {
 void WordMap::grow() { rehash(slots_.size() * 2, false); }
 
 uint64_t WordMap::hash_of(const Slot& s) const {
-  // Short keys sit in the slot (16 bytes, zero padded); long ones in the arena
-  // (load_key then reads only their len bytes).
-  const char* p = s.len <= 16 ? reinterpret_cast<const char*>(&s.lo) : arena_.data() + s.lo;
-  return load_key(p, s.len).hash;
+  return s.len <= 16 ? hash_short(s.lo, s.hi) : hash_long(arena_.data() + (s.lo & ~kLongTag), s.len);
 }
 
 void WordMap::rehash(size_t slots, bool reseed) {

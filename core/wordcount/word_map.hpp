@@ -46,41 +46,68 @@ class WordMap {
   // Marks w as a stop word: adding it later counts nothing. Call before adding words.
   void add_stop_word(std::string_view w);
 
-  // A word's first 16 bytes and hash, for the map's current seed.
-  struct Key {
-    uint64_t lo, hi;  // first 16 bytes, masked to len
-    uint64_t hash;
-    uint64_t seed_generation;
-  };
-
-  // Two steps of add_padded, so a caller can hash several words and have
-  // their slots on the way from memory before it counts them: prepare()
-  // hashes and prefetches the home slot; add_prepared() counts. The map may
-  // rehash with a new seed in between (then the key is computed again).
-  Key prepare(const char* p, size_t len) const {
-    const Key k = load_key(p, len);
-    __builtin_prefetch(&slots_[k.hash & mask_]);
-    return k;
-  }
-  void add_prepared(const Key& key, const char* p, size_t len) {
-    const Key k = key.seed_generation == seed_generation_ ? key : load_key(p, len);
-    Slot& s = find(k, p, len);
-    if (s.len == 0) {
-      insert(s, k, p, len, 1);
-    } else {
-      s.count += 1;
+  // The hash of the len bytes at p (kKeyPadding readable bytes after p),
+  // for the map's current seed.
+  uint64_t hash_padded(const char* p, size_t len) const {
+    if (len <= 16) {
+      uint64_t lo, hi;
+      load_short(p, len, lo, hi);
+      return hash_short(lo, hi);
     }
+    return hash_long(p, len);
+  }
+
+  // The fast path's way in, for keys of 1 to 16 bytes: lo and hi are the
+  // key's bytes, little-endian, zero past its end (words never hold a NUL).
+  // hash_short() hashes them; prefetch() starts loading their home slot, so a
+  // caller can hash the words of a window, have their slots on the way from
+  // memory, then count_short() them. Counting may rebuild the table with a
+  // new seed (seed_generation() changes); hashes taken before are stale then.
+  uint64_t hash_short(uint64_t lo, uint64_t hi) const {
+    const __uint128_t r = static_cast<__uint128_t>(lo ^ seed_[0]) * (hi ^ seed_[1]);
+    return mix(static_cast<uint64_t>(r) ^ seed_[2], static_cast<uint64_t>(r >> 64) ^ seed_[3]);
+  }
+  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+  uint64_t seed_generation() const { return seed_generation_; }
+  void count_short(uint64_t lo, uint64_t hi, uint64_t hash) {
+    Slot& s = slots_[hash & mask_];
+    // Short keys are compared whole in the slot: two equal 16-byte blocks are
+    // the same word (the zero padding gives the length away), and a long
+    // key's slot never looks like a short key (kLongTag).
+    if (s.lo == lo && s.hi == hi) [[likely]] {
+      s.count += 1;  // stop entries count too (no branch); total() leaves them out
+      return;
+    }
+    count_short_probing(lo, hi, hash);
+  }
+  static void load_short(const char* p, size_t len, uint64_t& lo, uint64_t& hi) {
+    std::memcpy(&lo, p, 8);
+    std::memcpy(&hi, p + 8, 8);
+    lo &= kLowMask[len];
+    hi &= kHighMask[len];
   }
 
   // Counts n occurrences of the len bytes at p. p must have kKeyPadding
   // readable bytes even when len is smaller (they are masked off).
   void add_padded(const char* p, size_t len, uint64_t n = 1) {
-    const Key k = load_key(p, len);
-    Slot& s = find(k, p, len);
+    if (len <= 16) {
+      uint64_t lo, hi;
+      load_short(p, len, lo, hi);
+      const uint64_t h = hash_short(lo, hi);
+      Slot& s = find_short(lo, hi, h);
+      if (s.len == 0) {
+        insert(s, lo, hi, h, p, len, n);
+      } else {
+        s.count += n;
+      }
+      return;
+    }
+    const uint64_t h = hash_long(p, len);
+    Slot& s = find_long(h, p, len);
     if (s.len == 0) {
-      insert(s, k, p, len, n);
+      insert(s, 0, 0, h, p, len, n);
     } else {
-      s.count += n;  // stop entries count too (no branch); total() leaves them out
+      s.count += n;
     }
   }
   // The same for any string_view (copies it to a padded buffer first).
@@ -110,15 +137,18 @@ class WordMap {
 
  private:
   struct Slot {
+    // len <= 16: the key bytes, zero padded. Longer: lo = kLongTag | arena offset, hi = 0.
+    uint64_t lo;
+    uint64_t hi;
     uint64_t count;
     uint32_t hash;
     uint16_t len;  // 0: empty slot (no word is empty)
     uint8_t stop;
     uint8_t unused;
-    // len <= 16: the key bytes, zero padded. Longer: lo = arena offset.
-    uint64_t lo;
-    uint64_t hi;
   };
+  // Marks a long key's lo: its top byte 0xFF never occurs in UTF-8, so no
+  // short key has it.
+  static constexpr uint64_t kLongTag = 0xFFull << 56;
   static_assert(sizeof(Slot) == 32);
 
   // The hash is keyed with a secret seed drawn from the kernel's CSPRNG
@@ -133,15 +163,13 @@ class WordMap {
   // it about a map that no longer exists. Probing stays bounded regardless:
   // a probe run longer than kMaxProbe makes the map rehash with a fresh seed
   // (and grow, when it may).
-  Key load_key(const char* p, size_t len) const {
+  // Keys of more than 16 bytes: 16 more bytes per round, masked at the end.
+  uint64_t hash_long(const char* p, size_t len) const {
     uint64_t lo, hi;
     std::memcpy(&lo, p, 8);
     std::memcpy(&hi, p + 8, 8);
-    const size_t n = len < 16 ? len : 16;
-    lo &= kLowMask[n];
-    hi &= kHighMask[n];
     uint64_t a = lo ^ seed_[0], b = hi ^ seed_[1];
-    for (size_t i = 16; i < len; i += 16) {  // long words: 16 more bytes per round, masked at the end
+    for (size_t i = 16; i < len; i += 16) {
       uint64_t c = 0, d = 0;
       const size_t rest = len - i;
       std::memcpy(&c, p + i, rest < 8 ? rest : 8);
@@ -150,8 +178,7 @@ class WordMap {
       b = d ^ seed_[3];
     }
     const __uint128_t r = static_cast<__uint128_t>(a) * b;
-    const uint64_t h = mix(static_cast<uint64_t>(r) ^ seed_[2] ^ len, static_cast<uint64_t>(r >> 64) ^ seed_[3]);
-    return Key{lo, hi, h, seed_generation_};
+    return mix(static_cast<uint64_t>(r) ^ seed_[2] ^ len, static_cast<uint64_t>(r >> 64) ^ seed_[3]);
   }
 
   static uint64_t mix(uint64_t a, uint64_t b) {
@@ -159,22 +186,33 @@ class WordMap {
     return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
   }
 
-  Slot& find(const Key& k, const char* p, size_t len) {
-    const auto h32 = static_cast<uint32_t>(k.hash);
-    const size_t home = h32 & mask_;
+  // The slot of a key, or the empty slot where it goes (last_probe_ says how far from home).
+  Slot& find_short(uint64_t lo, uint64_t hi, uint64_t hash) {
+    const size_t home = hash & mask_;
     for (size_t i = home;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
+      if (s.lo == lo && s.hi == hi) return s;
       if (s.len == 0) {
-        last_probe_ = (i - home) & mask_;  // how far an insert into s lands from home
+        last_probe_ = (i - home) & mask_;
         return s;
-      }
-      if (s.hash == h32 && s.len == len) {
-        if (len <= 16 ? (s.lo == k.lo && s.hi == k.hi) : std::memcmp(arena_.data() + s.lo, p, len) == 0) return s;
       }
     }
   }
+  Slot& find_long(uint64_t hash, const char* p, size_t len) {
+    const auto h32 = static_cast<uint32_t>(hash);
+    const size_t home = hash & mask_;
+    for (size_t i = home;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.len == 0) {
+        last_probe_ = (i - home) & mask_;
+        return s;
+      }
+      if (s.hash == h32 && s.len == len && std::memcmp(arena_.data() + (s.lo & ~kLongTag), p, len) == 0) return s;
+    }
+  }
+  [[gnu::noinline]] void count_short_probing(uint64_t lo, uint64_t hi, uint64_t hash);
 
-  void insert(Slot& s, const Key& k, const char* p, size_t len, uint64_t n);
+  void insert(Slot& s, uint64_t lo, uint64_t hi, uint64_t hash, const char* p, size_t len, uint64_t n);
   bool insert_stop(std::string_view w);
   // Whether doubling the table (old and new alive while copying) stays within the budget.
   bool may_grow() const {
@@ -189,7 +227,7 @@ class WordMap {
   uint64_t hash_of(const Slot& s) const;
   std::string_view key_of(const Slot& s) const {
     return s.len <= 16 ? std::string_view(reinterpret_cast<const char*>(&s.lo), s.len)
-                       : std::string_view(arena_.data() + s.lo, s.len);
+                       : std::string_view(arena_.data() + (s.lo & ~kLongTag), s.len);
   }
 
   // Longest probe run an insert may take before the table is rebuilt. At a
