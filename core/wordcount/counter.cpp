@@ -1,6 +1,7 @@
 #include "wordcount/counter.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
@@ -13,6 +14,12 @@ namespace htut::wordcount {
 
 namespace {
 constexpr uint32_t kMaxWordCodePoints = 100;
+
+constexpr auto kAsciiProps = [] {
+  std::array<CharProps, 128> t{};
+  for (char32_t c = 0; c < 128; ++c) t[c] = ascii_char_props(c);
+  return t;
+}();
 
 constexpr uint32_t ascii3(char a, char b, char c) {
   return static_cast<uint32_t>(a) << 16 | static_cast<uint32_t>(b) << 8 | static_cast<uint32_t>(c);
@@ -27,8 +34,7 @@ bool ranks_before(const A& a, const B& b) {
 }  // namespace
 
 Counter::Counter(CountOptions options)
-    : props_(bmp_props_table()),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       word_(std::make_unique_for_overwrite<char[]>(kWordBufferBytes)) {
   for (std::string_view w : stop_words()) {
     counts_.add_stop_word(w);
@@ -92,7 +98,13 @@ const char* Counter::scan(const char* p, const char* end) {
 }
 
 void Counter::handle(char32_t cp) {
-  const CharProps props = char_props(props_, cp);
+  CharProps props;
+  if (cp < 0x80) {
+    props = kAsciiProps[cp];
+  } else {
+    if (props_ == nullptr) [[unlikely]] props_ = bmp_props_table();  // not needed for ASCII text
+    props = char_props(props_, cp);
+  }
   const CharClass cls = props.cls();
   if (cls == CharClass::space) {
     end_chunk();

@@ -81,7 +81,7 @@ class Counter {
   void end_chunk();
   void discard_chunk();
 
-  const CharProps* props_;
+  const CharProps* props_ = nullptr;  // the BMP table, once a non-ASCII code point needs it
   Utf8Decoder decoder_;
   WordMap counts_;
   bool finished_ = false;

@@ -126,3 +126,11 @@ TEST_CASE("word map: counts, stop words, long keys, growth") {
   CHECK(m.distinct() == 1);
   CHECK(m.total() == 1);
 }
+
+TEST_CASE("unicode props: the ASCII properties without ICU equal the table built from ICU") {
+  const CharProps* table = bmp_props_table();
+  for (char32_t c = 0; c < 0x80; ++c) {
+    INFO("code point " << static_cast<uint32_t>(c));
+    CHECK(ascii_char_props(c).packed == table[c].packed);
+  }
+}
