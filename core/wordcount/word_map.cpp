@@ -149,7 +149,6 @@ uint64_t WordMap::hash_of(const Slot& s) const {
 void WordMap::rehash(size_t slots, bool reseed) {
   if (reseed) {
     secure_random(seed_, sizeof seed_);
-    ++seed_generation_;
   }
   std::vector<Slot> old(slots, Slot{});
   old.swap(slots_);

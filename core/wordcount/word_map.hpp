@@ -59,26 +59,33 @@ class WordMap {
 
   // The fast path's way in, for keys of 1 to 16 bytes: lo and hi are the
   // key's bytes, little-endian, zero past its end (words never hold a NUL).
-  // hash_short() hashes them; prefetch() starts loading their home slot, so a
-  // caller can hash the words of a window, have their slots on the way from
-  // memory, then count_short() them. Counting may rebuild the table with a
-  // new seed (seed_generation() changes); hashes taken before are stale then.
-  uint64_t hash_short(uint64_t lo, uint64_t hi) const {
-    const __uint128_t r = static_cast<__uint128_t>(lo ^ seed_[0]) * (hi ^ seed_[1]);
-    return mix(static_cast<uint64_t>(r) ^ seed_[2], static_cast<uint64_t>(r >> 64) ^ seed_[3]);
-  }
-  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
-  uint64_t seed_generation() const { return seed_generation_; }
-  void count_short(uint64_t lo, uint64_t hi, uint64_t hash) {
+  // hash_short() hashes them, count_short() counts them. Counting may rebuild
+  // the table with a new seed: hashes taken before are stale then.
+  uint64_t hash_short(uint64_t lo, uint64_t hi) const { return short_hasher().hash(lo, hi); }
+  // The hash as a value: a caller's loop can keep the seed in registers
+  // (stores to its own uint64_t data could alias the map's members).
+  // Valid until the map draws a new seed.
+  struct ShortHasher {
+    uint64_t seed[4];
+    uint64_t hash(uint64_t lo, uint64_t hi) const {
+      const __uint128_t r = static_cast<__uint128_t>(lo ^ seed[0]) * (hi ^ seed[1]);
+      return mix(static_cast<uint64_t>(r) ^ seed[2], static_cast<uint64_t>(r >> 64) ^ seed[3]);
+    }
+  };
+  ShortHasher short_hasher() const { return ShortHasher{{seed_[0], seed_[1], seed_[2], seed_[3]}}; }
+  // Returns false when the word was not in its home slot: then the map may
+  // have drawn a new seed (take a new short_hasher()).
+  bool count_short(uint64_t lo, uint64_t hi, uint64_t hash) {
     Slot& s = slots_[hash & mask_];
     // Short keys are compared whole in the slot: two equal 16-byte blocks are
     // the same word (the zero padding gives the length away), and a long
     // key's slot never looks like a short key (kLongTag).
     if (s.lo == lo && s.hi == hi) [[likely]] {
       s.count += 1;  // stop entries count too (no branch); total() leaves them out
-      return;
+      return true;
     }
     count_short_probing(lo, hi, hash);
+    return false;
   }
   static void load_short(const char* p, size_t len, uint64_t& lo, uint64_t& hi) {
     std::memcpy(&lo, p, 8);
@@ -241,7 +248,6 @@ class WordMap {
   static const uint64_t kHighMask[17];
 
   uint64_t seed_[4];
-  uint64_t seed_generation_ = 0;  // how many times the seed was drawn again
   size_t last_probe_ = 0;
   uint64_t rehashes_ = 0;  // rebuilds forced by a long probe run
   std::vector<Slot> slots_;
