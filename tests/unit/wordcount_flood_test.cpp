@@ -53,6 +53,23 @@ std::string random_word(std::mt19937_64& rng) {
   return w;
 }
 
+// About 150 distinct words that share a home slot under this map's own seed
+// (found by asking the map, as no attacker can): in a 1024-slot table they
+// make a probe run of 150 slots unless the map rebuilds itself.
+std::vector<std::string> words_sharing_home_slot(const WordMap& m, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::string> same_slot;
+  std::string padded;
+  while (same_slot.size() < 150) {
+    std::string w = random_word(rng);
+    padded = w + std::string(kKeyPadding, '\0');
+    if ((m.hash_padded(padded.data(), w.size()) & 1023) == 0) same_slot.push_back(w);
+  }
+  std::sort(same_slot.begin(), same_slot.end());
+  same_slot.erase(std::unique(same_slot.begin(), same_slot.end()), same_slot.end());
+  return same_slot;
+}
+
 // Space-separated distinct words; crafted: only words whose old home slot in a
 // 2^18-slot table is below 2^14 (bits 14..17 of the old hash are zero).
 std::string word_list(bool crafted, uint64_t seed) {
@@ -115,16 +132,7 @@ TEST_CASE("wordcount flood: a probe run longer than the bound makes the map rebu
   // the map, as no attacker can): in a 1024-slot table, 150 of them make a
   // probe run of 150 slots unless the map rebuilds itself.
   WordMap m;
-  std::mt19937_64 rng(7);
-  std::vector<std::string> same_slot;
-  std::string padded;
-  while (same_slot.size() < 150) {
-    std::string w = random_word(rng);
-    padded = w + std::string(kKeyPadding, '\0');
-    if ((m.hash_padded(padded.data(), w.size()) & 1023) == 0) same_slot.push_back(w);
-  }
-  std::sort(same_slot.begin(), same_slot.end());
-  same_slot.erase(std::unique(same_slot.begin(), same_slot.end()), same_slot.end());
+  const std::vector<std::string> same_slot = words_sharing_home_slot(m, 7);
   for (const auto& w : same_slot) m.add(w);
   for (const auto& w : same_slot) m.add(w, 2);
   CHECK(m.forced_rehashes() >= 1);
@@ -141,16 +149,7 @@ TEST_CASE("wordcount flood: a rebuild with a fresh seed in the middle of a fast-
     if (!fast_path_supported(isa)) continue;
     INFO("instruction set " << static_cast<int>(isa));
     WordMap m;
-    std::mt19937_64 rng(11);
-    std::vector<std::string> same_slot;
-    std::string padded;
-    while (same_slot.size() < 150) {
-      std::string w = random_word(rng);
-      padded = w + std::string(kKeyPadding, '\0');
-      if ((m.hash_padded(padded.data(), w.size()) & 1023) == 0) same_slot.push_back(w);
-    }
-    std::sort(same_slot.begin(), same_slot.end());
-    same_slot.erase(std::unique(same_slot.begin(), same_slot.end()), same_slot.end());
+    const std::vector<std::string> same_slot = words_sharing_home_slot(m, 11);
     std::string text;
     for (int round = 0; round < 3; ++round) {
       for (const auto& w : same_slot) text += w + ' ';
