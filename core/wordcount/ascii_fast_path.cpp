@@ -1,5 +1,7 @@
 #include "wordcount/ascii_fast_path.hpp"
 
+#include "wordcount/unicode_props.hpp"
+
 #include <array>
 #include <cstring>
 #include <utility>
@@ -38,6 +40,8 @@ struct Masks {
   uint64_t w = 0;          // w W
   uint64_t s = 0;          // s S (step 4's final 's)
   uint64_t non_ascii = 0;  // >= 0x80
+  uint64_t lead2 = 0;      // C2-DF: the first byte of a 2-byte UTF-8 sequence
+  uint64_t cont = 0;       // 80-BF: a continuation byte
 };
 
 // The masks of single bytes, with their byte.
@@ -65,6 +69,8 @@ Masks classify_scalar(const char* p, char* out) {
     if (lower == 'w') m.w |= bit;
     if (lower == 's') m.s |= bit;
     if (b >= 0x80) m.non_ascii |= bit;
+    if (b >= 0xC2 && b <= 0xDF) m.lead2 |= bit;
+    if (b >= 0x80 && b <= 0xBF) m.cont |= bit;
   }
   return m;
 }
@@ -96,6 +102,9 @@ Masks classify_sse2(const char* p, char* out) {
     m.w |= bits(eq(folded, 'w'));
     m.s |= bits(eq(folded, 's'));
     m.non_ascii |= bits(b);
+    // Signed bytes: C2-DF are -62..-33, 80-BF are below -64.
+    m.lead2 |= bits(in_range(b, static_cast<char>(0xC2), static_cast<char>(0xDF)));
+    m.cont |= bits(_mm_cmplt_epi8(b, _mm_set1_epi8(-64)));
   }
   return m;
 }
@@ -125,6 +134,8 @@ Masks classify_avx2(const char* p, char* out) {
     m.w |= bits(eq(folded, 'w'));
     m.s |= bits(eq(folded, 's'));
     m.non_ascii |= bits(b);
+    m.lead2 |= bits(in_range(b, static_cast<char>(0xC2), static_cast<char>(0xDF)));
+    m.cont |= bits(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), b));
   }
   return m;
 }
@@ -151,6 +162,8 @@ Masks classify_avx512(const char* p, char* out) {
   m.w = eq(folded, 'w');
   m.s = eq(folded, 's');
   m.non_ascii = static_cast<uint64_t>(_mm512_movepi8_mask(b));
+  m.lead2 = in_range(b, static_cast<char>(0xC2), static_cast<char>(0xDF));
+  m.cont = in_range(b, static_cast<char>(0x80), static_cast<char>(0xBF));
   return m;
 }
 HTUT_END_ISA
@@ -163,25 +176,51 @@ inline uint64_t bit_range(unsigned lo, unsigned hi) {
   return upto_hi & ~((1ull << lo) - 1);
 }
 
-// Clears the words of every chunk that holds a step-2 trigger (`@`, `://`,
-// `www.`). Chunks are the runs between space bits; the window ends in a space.
 inline uint64_t trigger_bits(const Masks& m) {
   return m.at | (m.dot & (m.w << 1) & (m.w << 2) & (m.w << 3)) | (m.slash & (m.slash << 1) & (m.colon << 2));
 }
 
-uint64_t drop_discarded_chunks(const Masks& m, uint64_t window, uint64_t word_bits) {
-  uint64_t trig = trigger_bits(m) & window;
+// Clears the words of every chunk that holds one of the triggers (step 2).
+// Chunks are the runs between space bits; the window ends in a space.
+uint64_t drop_discarded_chunks(uint64_t trig, uint64_t space, uint64_t window, uint64_t word_bits) {
+  trig &= window;
   while (trig != 0) {
     const unsigned t = static_cast<unsigned>(__builtin_ctzll(trig));
-    const uint64_t spaces_below = m.space & ((1ull << t) - 1);
+    const uint64_t spaces_below = space & ((1ull << t) - 1);
     const unsigned lo = spaces_below ? 64u - static_cast<unsigned>(__builtin_clzll(spaces_below)) : 0u;
-    const uint64_t spaces_above = m.space & window & ~bit_range(0, t + 1);
+    const uint64_t spaces_above = space & window & ~bit_range(0, t + 1);
     const unsigned hi = static_cast<unsigned>(__builtin_ctzll(spaces_above));  // exists: the window ends in a space
     const uint64_t chunk = bit_range(lo, hi);
     word_bits &= ~chunk;
     trig &= ~chunk;
   }
   return word_bits;
+}
+
+// The code points of 2 UTF-8 bytes in a window (Latin-1 and Latin Extended
+// letters, Greek, Cyrillic...): looked up one by one in a 8 KiB table. Their
+// lowercase goes into `lowered`; both bytes of a word character get word
+// bits (and alpha bits for a letter), of a space space bits; a code point the
+// table sends to the general path marks its lead byte in `general`.
+struct TwoByteMasks {
+  uint64_t word = 0, alpha = 0, space = 0, general = 0;
+};
+inline TwoByteMasks classify_two_byte(const char* p, uint64_t leads, char* lowered, const TwoByteProps* table) {
+  TwoByteMasks t;
+  while (leads != 0) {
+    const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
+    leads &= leads - 1;
+    const auto lead = static_cast<unsigned char>(p[i]);
+    const auto cont = static_cast<unsigned char>(p[i + 1]);
+    const TwoByteProps e = table[(lead & 0x1Fu) << 6 | (cont & 0x3Fu)];
+    std::memcpy(lowered + i, &e.lowered, 2);
+    const uint64_t pair = 3ull << i;
+    t.word |= pair * (e.flags & TwoByteProps::kWord);
+    t.alpha |= pair * ((e.flags / TwoByteProps::kLetter) & 1u);
+    t.space |= pair * ((e.flags / TwoByteProps::kSpace) & 1u);
+    t.general |= (1ull << i) * ((e.flags / TwoByteProps::kGeneralPath) & 1u);
+  }
+  return t;
 }
 
 // One loop per instruction set (ascii_fast_path_loop.inc), each compiled for it.

@@ -2,6 +2,7 @@
 
 #include <unicode/uchar.h>
 
+#include <cstring>
 #include <vector>
 
 #include "wordcount/segmenter.hpp"
@@ -45,6 +46,30 @@ const CharProps* bmp_props_table() {
     for_each_no_space_script_range([&](char32_t first, char32_t last) {
       for (char32_t cp = first; cp <= last && cp < 0x10000; ++cp) t[cp].packed |= kNoSpaceScriptBit;
     });
+    return t;
+  }();
+  return table.data();
+}
+
+const TwoByteProps* two_byte_props_table() {
+  static const std::vector<TwoByteProps> table = [] {
+    std::vector<TwoByteProps> t(0x800, TwoByteProps{0, TwoByteProps::kGeneralPath, 0});
+    for (char32_t cp = 0x80; cp < 0x800; ++cp) {
+      const CharProps props = compute_props(cp);
+      const char32_t lower = props.lower();
+      TwoByteProps& e = t[cp];
+      e.flags = 0;
+      if (lower < 0x80 || lower >= 0x800 || props.no_space_script() || props.cls() == CharClass::apostrophe) {
+        e.flags = TwoByteProps::kGeneralPath;
+        continue;
+      }
+      const unsigned char bytes[2] = {static_cast<unsigned char>(0xC0 | (lower >> 6)),
+                                      static_cast<unsigned char>(0x80 | (lower & 0x3F))};
+      std::memcpy(&e.lowered, bytes, 2);
+      if (props.cls() == CharClass::word) e.flags |= TwoByteProps::kWord;
+      if (props.cls() == CharClass::word && props.lower_is_letter()) e.flags |= TwoByteProps::kLetter;
+      if (props.cls() == CharClass::space) e.flags |= TwoByteProps::kSpace;
+    }
     return t;
   }();
   return table.data();

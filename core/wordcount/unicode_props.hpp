@@ -34,6 +34,23 @@ constexpr bool is_rule_whitespace(char32_t c) {
          (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
 }
 
+// What the window fast path needs to know about a code point of 2 UTF-8
+// bytes (U+0080..U+07FF: Latin-1, Latin Extended, Greek, Cyrillic, Armenian,
+// Hebrew, Arabic...).
+struct TwoByteProps {
+  uint16_t lowered;  // its lowercase as 2 UTF-8 bytes, in memory order
+  uint8_t flags;
+  uint8_t unused;
+  static constexpr uint8_t kWord = 1;    // a word character
+  static constexpr uint8_t kLetter = 2;  // its lowercase is a letter
+  static constexpr uint8_t kSpace = 4;   // whitespace of step 1 (U+0085, U+00A0)
+  // Not for the fast path: its lowercase is not 2 bytes long (U+0130 -> i),
+  // or anything else the window loop does not model.
+  static constexpr uint8_t kGeneralPath = 8;
+};
+// Indexed by the code point (2048 entries; built on first use, thread-safe).
+const TwoByteProps* two_byte_props_table();
+
 // The properties of an ASCII code point, without ICU (the same as the table's:
 // a unit test compares them).
 constexpr CharProps ascii_char_props(char32_t c) {

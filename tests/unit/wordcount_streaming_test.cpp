@@ -90,8 +90,22 @@ std::string random_text(std::mt19937& rng, size_t tokens) {
                                                   "com",
                                                   "Www",
                                                   "a1",
-                                                  "o'neil"};
-  static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xE3\x80\x80", ""};
+                                                  "o'neil",
+                                                  // 2-byte UTF-8 for the window fast path: Cyrillic and
+                                                  // Greek capitals, a 1-letter word, a combining mark,
+                                                  // Arabic-Indic digits (numbers, not letters), guillemets,
+                                                  // sharp s, the DZ digraph (lowercase U+01C6), micro sign
+                                                  "\xD0\x9C\xD0\x98\xD0\xA0",
+                                                  "\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3",
+                                                  "\xD1\x8F",
+                                                  "\xCC\x81",
+                                                  "\xD9\xA1\xD9\xA2",
+                                                  "\xC2\xAB",
+                                                  "\xC3\x9F",
+                                                  "\xC7\x84",
+                                                  "\xC2\xB5",
+                                                  "\xD0\xB4\xD0\xBE\xD0\xBC"};
+  static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xC2\x85", "\xE3\x80\x80", ""};
   std::string out;
   for (size_t i = 0; i < tokens; ++i) {
     out += pieces[rng() % pieces.size()];
