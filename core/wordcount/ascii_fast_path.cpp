@@ -197,16 +197,25 @@ uint64_t drop_discarded_chunks(uint64_t trig, uint64_t space, uint64_t window, u
   return word_bits;
 }
 
-// The code points of 2 UTF-8 bytes in a window (Latin-1 and Latin Extended
-// letters, Greek, Cyrillic...): looked up one by one in a 8 KiB table. Their
-// lowercase goes into `lowered`; both bytes of a word character get word
-// bits (and alpha bits for a letter), of a space space bits; a code point the
-// table sends to the general path marks its lead byte in `general`.
-struct TwoByteMasks {
-  uint64_t word = 0, alpha = 0, space = 0, general = 0;
+// A window's bytes as the loop sees them, ASCII and 2-byte code points together.
+struct Window {
+  uint64_t word;   // word characters (both bytes of a 2-byte one)
+  uint64_t alpha;  // ... whose lowercase is a letter
+  uint64_t space;  // whitespace, only before the first byte for the general path
+  uint64_t general;  // bytes the general path must take: the window ends before the first
+  uint64_t drop;     // second bytes of code points whose lowercase is 1 byte (not part of the word)
 };
-inline TwoByteMasks classify_two_byte(const char* p, uint64_t leads, char* lowered, const TwoByteProps* table) {
-  TwoByteMasks t;
+
+// Completes the classification of a window (m) with its code points of 2
+// UTF-8 bytes (Latin-1 and Latin Extended letters, Greek, Cyrillic...),
+// looked up one by one in an 8 KiB table (fetched on first need into
+// `table`). Their lowercase goes into `lowered`.
+inline Window classify_window(const Masks& m, const char* p, char* lowered, const TwoByteProps*& table) {
+  Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0};
+  // Non-ASCII bytes that are not a whole 2-byte sequence (a lead at byte 63 counts as cut).
+  v.general = (m.non_ascii & ~(m.lead2 | m.cont)) | (m.lead2 & ~(m.cont >> 1)) | (m.cont & ~(m.lead2 << 1));
+  uint64_t leads = m.lead2 & (v.general != 0 ? (1ull << __builtin_ctzll(v.general)) - 1 : ~0ull);
+  if (leads != 0 && table == nullptr) table = two_byte_props_table();
   while (leads != 0) {
     const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
     leads &= leads - 1;
@@ -215,12 +224,33 @@ inline TwoByteMasks classify_two_byte(const char* p, uint64_t leads, char* lower
     const TwoByteProps e = table[(lead & 0x1Fu) << 6 | (cont & 0x3Fu)];
     std::memcpy(lowered + i, &e.lowered, 2);
     const uint64_t pair = 3ull << i;
-    t.word |= pair * (e.flags & TwoByteProps::kWord);
-    t.alpha |= pair * ((e.flags / TwoByteProps::kLetter) & 1u);
-    t.space |= pair * ((e.flags / TwoByteProps::kSpace) & 1u);
-    t.general |= (1ull << i) * ((e.flags / TwoByteProps::kGeneralPath) & 1u);
+    v.word |= pair * (e.flags & TwoByteProps::kWord);
+    v.alpha |= pair * ((e.flags / TwoByteProps::kLetter) & 1u);
+    v.space |= pair * ((e.flags / TwoByteProps::kSpace) & 1u);
+    v.general |= (1ull << i) * ((e.flags / TwoByteProps::kGeneralPath) & 1u);
+    v.drop |= (2ull << i) * ((e.flags / TwoByteProps::kDropSecond) & 1u);
   }
-  return t;
+  if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
+  return v;
+}
+
+// Whether a window that is all inside one chunk adds nothing to it: no word
+// character, nothing for the general path, and no byte that could start a
+// step-2 trigger reaching into the next window (`://` needs a colon, `@` is
+// one; `www.` needs word characters). Lines of `=====` or `-----` longer than
+// a window are such chunks.
+inline bool inert(const Masks& m, const Window& v) { return (v.word | v.general | m.at | m.colon) == 0; }
+
+// Counts a word whose bytes (in lowered) include dropped ones (`drop`, bit 0
+// for its first byte): the bytes kept are copied together first.
+[[gnu::noinline]] void add_with_drops(const char* w, unsigned len, uint64_t drop, WordMap& words) {
+  char kept[64 + kKeyPadding] = {};
+  unsigned n = 0;
+  for (unsigned i = 0; i < len; ++i) {
+    kept[n] = w[i];
+    n += ((drop >> i) & 1u) == 0;
+  }
+  words.add_padded(kept, n);
 }
 
 // One loop per instruction set (ascii_fast_path_loop.inc), each compiled for it.

@@ -59,12 +59,17 @@ const TwoByteProps* two_byte_props_table() {
       const char32_t lower = props.lower();
       TwoByteProps& e = t[cp];
       e.flags = 0;
-      if (lower < 0x80 || lower >= 0x800 || props.no_space_script() || props.cls() == CharClass::apostrophe) {
+      if (lower >= 0x800 || props.no_space_script() || props.cls() == CharClass::apostrophe) {
         e.flags = TwoByteProps::kGeneralPath;
         continue;
       }
-      const unsigned char bytes[2] = {static_cast<unsigned char>(0xC0 | (lower >> 6)),
-                                      static_cast<unsigned char>(0x80 | (lower & 0x3F))};
+      unsigned char bytes[2] = {static_cast<unsigned char>(0xC0 | (lower >> 6)),
+                                static_cast<unsigned char>(0x80 | (lower & 0x3F))};
+      if (lower < 0x80) {
+        bytes[0] = static_cast<unsigned char>(lower);
+        bytes[1] = 0;
+        e.flags |= TwoByteProps::kDropSecond;
+      }
       std::memcpy(&e.lowered, bytes, 2);
       if (props.cls() == CharClass::word) e.flags |= TwoByteProps::kWord;
       if (props.cls() == CharClass::word && props.lower_is_letter()) e.flags |= TwoByteProps::kLetter;

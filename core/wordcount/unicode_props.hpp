@@ -44,9 +44,12 @@ struct TwoByteProps {
   static constexpr uint8_t kWord = 1;    // a word character
   static constexpr uint8_t kLetter = 2;  // its lowercase is a letter
   static constexpr uint8_t kSpace = 4;   // whitespace of step 1 (U+0085, U+00A0)
-  // Not for the fast path: its lowercase is not 2 bytes long (U+0130 -> i),
-  // or anything else the window loop does not model.
+  // Not for the fast path: its lowercase is longer than 2 bytes, or anything
+  // else the window loop does not model.
   static constexpr uint8_t kGeneralPath = 8;
+  // Its lowercase is 1 ASCII byte (U+0130 -> i): lowered holds it first, and
+  // the second byte is not part of the word.
+  static constexpr uint8_t kDropSecond = 16;
 };
 // Indexed by the code point (2048 entries; built on first use, thread-safe).
 const TwoByteProps* two_byte_props_table();

@@ -104,7 +104,15 @@ std::string random_text(std::mt19937& rng, size_t tokens) {
                                                   "\xC3\x9F",
                                                   "\xC7\x84",
                                                   "\xC2\xB5",
-                                                  "\xD0\xB4\xD0\xBE\xD0\xBC"};
+                                                  "\xD0\xB4\xD0\xBE\xD0\xBC",
+                                                  "\xC4\xB0stanbul",
+                                                  // chunks longer than a window: inert runs, one
+                                                  // ending in a colon (a `://` may follow), one in a word
+                                                  std::string(70, '='),
+                                                  std::string(150, '-'),
+                                                  std::string(64, '~') + ":",
+                                                  std::string(66, '.') + "www",
+                                                  "\xC2\xAB" + std::string(63, '*') + "\xC2\xBB"};
   static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xC2\x85", "\xE3\x80\x80", ""};
   std::string out;
   for (size_t i = 0; i < tokens; ++i) {
@@ -184,4 +192,21 @@ TEST_CASE("wordcount: every instruction set's ASCII fast path gives the same wor
   }
   CHECK(compared >= 400);  // at least SSE2 on x86-64
   WARN("best fast path on this CPU: " << static_cast<int>(best_fast_path()) << " (0 scalar, 1 sse2, 2 avx2, 3 avx512bw)");
+}
+
+TEST_CASE("wordcount: chunks longer than a window, with a trigger or a word at every distance from its edge") {
+  // The fast path skips the windows of a long chunk that add nothing to it; a
+  // trigger that reaches across the edge (`:` + `//`) or a word must still
+  // count as in the general path (1-byte feeds).
+  const std::vector<std::string> tails = {"://drop these words", "//keep these words", "@drop these", "www.drop these",
+                                          ".www keep", "word \xC4\xB0stanbul \xD0\x9C\xD0\x98\xD0\xA0", "'s it's"};
+  for (const std::string& tail : tails) {
+    for (size_t filler = 56; filler <= 200; ++filler) {
+      for (char fill : {'=', ':', '-'}) {
+        const std::string text = "start " + std::string(filler, fill) + tail + " end " + std::string(70, 'x') + " z";
+        INFO("input: " << text);
+        REQUIRE(count_split(text, {}) == count_bytewise(text));
+      }
+    }
+  }
 }
