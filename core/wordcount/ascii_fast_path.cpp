@@ -40,8 +40,12 @@ struct Masks {
   uint64_t w = 0;          // w W
   uint64_t s = 0;          // s S (step 4's final 's)
   uint64_t non_ascii = 0;  // >= 0x80
-  uint64_t lead2 = 0;      // C2-DF: the first byte of a 2-byte UTF-8 sequence
-  uint64_t cont = 0;       // 80-BF: a continuation byte
+};
+
+// The UTF-8 structure of a window, computed only for windows with non-ASCII bytes.
+struct Utf8Masks {
+  uint64_t lead2 = 0;  // C2-DF: the first byte of a 2-byte sequence
+  uint64_t cont = 0;   // 80-BF: a continuation byte
 };
 
 // The masks of single bytes, with their byte.
@@ -69,10 +73,18 @@ Masks classify_scalar(const char* p, char* out) {
     if (lower == 'w') m.w |= bit;
     if (lower == 's') m.s |= bit;
     if (b >= 0x80) m.non_ascii |= bit;
-    if (b >= 0xC2 && b <= 0xDF) m.lead2 |= bit;
-    if (b >= 0x80 && b <= 0xBF) m.cont |= bit;
   }
   return m;
+}
+
+Utf8Masks utf8_scalar(const char* p) {
+  Utf8Masks u;
+  for (int i = 0; i < 64; ++i) {
+    const auto b = static_cast<unsigned char>(p[i]);
+    if (b >= 0xC2 && b <= 0xDF) u.lead2 |= 1ull << i;
+    if (b >= 0x80 && b <= 0xBF) u.cont |= 1ull << i;
+  }
+  return u;
 }
 
 #if defined(HTUT_X86)
@@ -102,11 +114,22 @@ Masks classify_sse2(const char* p, char* out) {
     m.w |= bits(eq(folded, 'w'));
     m.s |= bits(eq(folded, 's'));
     m.non_ascii |= bits(b);
-    // Signed bytes: C2-DF are -62..-33, 80-BF are below -64.
-    m.lead2 |= bits(in_range(b, static_cast<char>(0xC2), static_cast<char>(0xDF)));
-    m.cont |= bits(_mm_cmplt_epi8(b, _mm_set1_epi8(-64)));
   }
   return m;
+}
+
+Utf8Masks utf8_sse2(const char* p) {
+  Utf8Masks u;
+  for (int part = 0; part < 4; ++part) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * part));
+    auto bits = [&](__m128i x) {
+      return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(x))) << (16 * part);
+    };
+    // Signed bytes: C2-DF are -62..-33, 80-BF are below -64.
+    u.lead2 |= bits(_mm_and_si128(_mm_cmpgt_epi8(b, _mm_set1_epi8(-63)), _mm_cmplt_epi8(b, _mm_set1_epi8(-32))));
+    u.cont |= bits(_mm_cmplt_epi8(b, _mm_set1_epi8(-64)));
+  }
+  return u;
 }
 
 HTUT_BEGIN_AVX2
@@ -134,10 +157,21 @@ Masks classify_avx2(const char* p, char* out) {
     m.w |= bits(eq(folded, 'w'));
     m.s |= bits(eq(folded, 's'));
     m.non_ascii |= bits(b);
-    m.lead2 |= bits(in_range(b, static_cast<char>(0xC2), static_cast<char>(0xDF)));
-    m.cont |= bits(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), b));
   }
   return m;
+}
+
+Utf8Masks utf8_avx2(const char* p) {
+  Utf8Masks u;
+  for (int part = 0; part < 2; ++part) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * part));
+    auto bits = [&](__m256i x) {
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(x))) << (32 * part);
+    };
+    u.lead2 |= bits(_mm256_and_si256(_mm256_cmpgt_epi8(b, _mm256_set1_epi8(-63)), _mm256_cmpgt_epi8(_mm256_set1_epi8(-32), b)));
+    u.cont |= bits(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), b));
+  }
+  return u;
 }
 HTUT_END_ISA
 
@@ -162,9 +196,16 @@ Masks classify_avx512(const char* p, char* out) {
   m.w = eq(folded, 'w');
   m.s = eq(folded, 's');
   m.non_ascii = static_cast<uint64_t>(_mm512_movepi8_mask(b));
-  m.lead2 = in_range(b, static_cast<char>(0xC2), static_cast<char>(0xDF));
-  m.cont = in_range(b, static_cast<char>(0x80), static_cast<char>(0xBF));
   return m;
+}
+
+Utf8Masks utf8_avx512(const char* p) {
+  const __m512i b = _mm512_loadu_si512(p);
+  auto in_range = [](__m512i x, unsigned char lo, unsigned char hi) {
+    return static_cast<uint64_t>(_mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
+                                                        _mm512_set1_epi8(static_cast<char>(hi - lo))));
+  };
+  return Utf8Masks{in_range(b, 0xC2, 0xDF), in_range(b, 0x80, 0xBF)};
 }
 HTUT_END_ISA
 #endif
@@ -204,17 +245,22 @@ struct Window {
   uint64_t space;  // whitespace, only before the first byte for the general path
   uint64_t general;  // bytes the general path must take: the window ends before the first
   uint64_t drop;     // second bytes of code points whose lowercase is 1 byte (not part of the word)
+  uint64_t cont;     // continuation bytes
 };
+
+// A window of ASCII only.
+inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.alpha, m.space, 0, 0, 0}; }
 
 // Completes the classification of a window (m) with its code points of 2
 // UTF-8 bytes (Latin-1 and Latin Extended letters, Greek, Cyrillic...),
 // looked up one by one in an 8 KiB table (fetched on first need into
 // `table`). Their lowercase goes into `lowered`.
-inline Window classify_window(const Masks& m, const char* p, char* lowered, const TwoByteProps*& table) {
-  Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0};
+inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p, char* lowered,
+                              const TwoByteProps*& table) {
+  Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0, u.cont};
   // Non-ASCII bytes that are not a whole 2-byte sequence (a lead at byte 63 counts as cut).
-  v.general = (m.non_ascii & ~(m.lead2 | m.cont)) | (m.lead2 & ~(m.cont >> 1)) | (m.cont & ~(m.lead2 << 1));
-  uint64_t leads = m.lead2 & (v.general != 0 ? (1ull << __builtin_ctzll(v.general)) - 1 : ~0ull);
+  v.general = (m.non_ascii & ~(u.lead2 | u.cont)) | (u.lead2 & ~(u.cont >> 1)) | (u.cont & ~(u.lead2 << 1));
+  uint64_t leads = u.lead2 & (v.general != 0 ? (1ull << __builtin_ctzll(v.general)) - 1 : ~0ull);
   if (leads != 0 && table == nullptr) table = two_byte_props_table();
   while (leads != 0) {
     const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
@@ -253,35 +299,105 @@ inline bool inert(const Masks& m, const Window& v) { return (v.word | v.general 
   words.add_padded(kept, n);
 }
 
+// Counts the words of the window's whole chunks (up to its last space, which
+// exists) and returns how many bytes they take. kUtf8: the window has
+// non-ASCII bytes (the masks of 2-byte code points matter).
+template <bool kUtf8>
+[[gnu::always_inline]] inline unsigned count_window(const Masks& m, const Window& v, const char* lowered,
+                                                    WordMap& words, WordMap::ShortHasher& hasher) {
+  const uint64_t word = v.word;
+  const uint64_t alpha = v.alpha;
+  // Work on whole chunks only: up to and including the last space.
+  const unsigned last = 63u - static_cast<unsigned>(__builtin_clzll(v.space));
+  const uint64_t window = bit_range(0, last + 1);
+
+  // An apostrophe joins two word characters (at the window's edges a space or
+  // the chunk boundary before it stands next to it, so no carry is needed).
+  const uint64_t joined = m.apos & (word << 1) & (word >> 1);
+  uint64_t runs = (word | joined) & window;
+  const uint64_t trig = trigger_bits(m) & window;
+  if (trig != 0) runs = drop_discarded_chunks(trig, v.space, window, runs);
+  // Step 4 on the masks: a joined apostrophe followed by an s that ends the
+  // word goes, with the s.
+  const uint64_t possessive = joined & (m.s >> 1) & ~(runs >> 2);
+  runs &= ~(possessive | possessive << 1);
+  bool has_drops = false;
+  if constexpr (kUtf8) {
+    // Step 5's length: a word of one 2-byte code point goes (one of 1 byte
+    // reaches the map, where it is a stop entry).
+    const uint64_t single = runs & ~(runs << 1) & (v.cont >> 1) & ~(runs >> 2);
+    runs &= ~(single | single << 1);
+    has_drops = (v.drop & runs) != 0;
+  }
+  // Words without a letter go; only a window with digits, marks or other
+  // numbers in its words has any (joined apostrophes stand between word characters).
+  const bool check_letters = (word & ~alpha & runs) != 0;
+
+  // Each maximal run of bits is one word; bit 63 is never set (it would need
+  // a space after it). 1-byte words reach the map, where they are stop entries.
+  // (Hashing a window's words first and prefetching their slots measured
+  // slower: the table of real text is mostly in cache.)
+  while (runs != 0) {
+    const unsigned s = static_cast<unsigned>(__builtin_ctzll(runs));
+    const uint64_t after = runs + (runs & (0 - runs));  // clears the lowest run, sets the bit past it
+    const unsigned len = static_cast<unsigned>(__builtin_ctzll(after)) - s;
+    runs &= after;
+    const uint64_t bits = (1ull << len) - 1;
+    if (check_letters && ((alpha >> s) & bits) == 0) continue;
+    const char* w = lowered + s;
+    if (len > 16 || (has_drops && ((v.drop >> s) & bits) != 0)) [[unlikely]] {
+      if (has_drops) {
+        add_with_drops(w, len, v.drop >> s, words);
+      } else {
+        words.add_padded(w, len);
+      }
+      hasher = words.short_hasher();  // adding may have drawn a new seed
+      continue;
+    }
+    uint64_t lo, hi;
+    WordMap::load_short(w, len, lo, hi);
+    if (!words.count_short(lo, hi, hasher.hash(lo, hi))) hasher = words.short_hasher();
+  }
+  return last + 1;
+}
+
 // One loop per instruction set (ascii_fast_path_loop.inc), each compiled for it.
 #define HTUT_COUNT_FN count_scalar
 #define HTUT_CLASSIFY_FN classify_scalar
+#define HTUT_UTF8_FN utf8_scalar
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
+#undef HTUT_UTF8_FN
 
 #if defined(HTUT_X86)
 #define HTUT_HEAD_CHECK 1
 #define HTUT_COUNT_FN count_sse2
 #define HTUT_CLASSIFY_FN classify_sse2
+#define HTUT_UTF8_FN utf8_sse2
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
+#undef HTUT_UTF8_FN
 
 HTUT_BEGIN_AVX2
 #define HTUT_COUNT_FN count_avx2
 #define HTUT_CLASSIFY_FN classify_avx2
+#define HTUT_UTF8_FN utf8_avx2
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
+#undef HTUT_UTF8_FN
 HTUT_END_ISA
 
 HTUT_BEGIN_AVX512BW
 #define HTUT_COUNT_FN count_avx512
 #define HTUT_CLASSIFY_FN classify_avx512
+#define HTUT_UTF8_FN utf8_avx512
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
+#undef HTUT_UTF8_FN
 HTUT_END_ISA
 #endif
 
