@@ -89,9 +89,16 @@ void WordMap::count_short_probing(uint64_t lo, uint64_t hi, uint64_t hash) {
     // A key has no NUL byte, so its length is where the zero padding starts.
     const auto bytes = [](uint64_t x) { return static_cast<size_t>(8 - __builtin_clzll(x) / 8); };
     insert(s, lo, hi, hash, nullptr, hi != 0 ? 8 + bytes(hi) : bytes(lo), 1);
-  } else {
-    s.count += 1;
+    return;
   }
+  s.count += 1;
+  // A word found away from its home slot that has now been seen more often
+  // than the word at home takes its place, so frequent words end up being
+  // found at once. Linear probing allows the swap: the probe run from home to
+  // s has no empty slot, and the word at home has its own home at or before
+  // it, so it stays reachable at s.
+  Slot& home = slots_[hash & mask_];
+  if (s.count > home.count) std::swap(s, home);
 }
 
 void WordMap::insert(Slot& s, uint64_t lo, uint64_t hi, uint64_t hash, const char* p, size_t len, uint64_t n) {
