@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>
@@ -165,5 +167,36 @@ TEST_CASE("wordcount flood: a rebuild with a fresh seed in the middle of a fast-
     CHECK(m.forced_rehashes() >= 1);
     CHECK(m.distinct() == same_slot.size());
     m.for_each([](std::string_view, uint64_t n) { CHECK(n == 3); });
+  }
+}
+
+TEST_CASE("word map: words that move to their home slot as they become frequent keep every count") {
+  // Thousands of distinct words with very different frequencies, in random
+  // order: many are found away from their home slot and swap places with a
+  // less frequent word there; every count must still be exact.
+  std::mt19937_64 rng(5);
+  std::vector<std::string> vocabulary;
+  for (int i = 0; i < 6000; ++i) vocabulary.push_back(random_word(rng).substr(0, 2 + rng() % 9));
+  std::map<std::string, uint64_t> expected;
+  std::string text;
+  for (int i = 0; i < 200000; ++i) {
+    // Word i of the vocabulary comes with a probability that falls with i.
+    const std::string& w = vocabulary[static_cast<size_t>(std::min<double>(
+        5999, std::pow(static_cast<double>(rng() % 1000000) / 1e6, 3) * 6000))];
+    ++expected[w];
+    text += w;
+    text += ' ';
+  }
+  text.append(64, ' ');
+  for (FastPathIsa isa : {FastPathIsa::scalar, FastPathIsa::avx2, FastPathIsa::avx512bw}) {
+    if (!fast_path_supported(isa)) continue;
+    INFO("instruction set " << static_cast<int>(isa));
+    WordMap m;
+    const char* p = text.data();
+    const char* end = text.data() + text.size();
+    while (end - p >= 64) p = count_ascii_chunks_with(isa, p, end, m);
+    std::map<std::string, uint64_t> counted;
+    m.for_each([&](std::string_view w, uint64_t n) { counted[std::string(w)] = n; });
+    CHECK(counted == expected);
   }
 }
