@@ -11,8 +11,10 @@ RUN tools/setup \
  && strip build/release/htut
 
 # ---- runtime: the binary and the shared libraries it links -----------------
-# The package list comes from `ldd build/release/htut` mapped to Debian
-# packages with `dpkg -S` (tests/integration/test_deploy_files.py checks it):
+# The package list comes from `ldd build/release/htut`, plus the libraries it
+# opens with dlopen on first use (libpq.so.5, libcurl.so.4; see
+# core/common/shared_library.hpp), mapped to Debian packages with `dpkg -S`
+# (tests/integration/test_deploy_files.py checks it):
 #   libcurl.so.4 -> libcurl4, libcrypto.so.3 -> libssl3, libpq.so.5 -> libpq5,
 #   libboost_json/url.so.1.81.0 -> libboost-json1.81.0/libboost-url1.81.0,
 #   librabbitmq.so.4 -> librabbitmq4, libicuuc.so.72 -> libicu72,

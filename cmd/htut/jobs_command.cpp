@@ -167,6 +167,7 @@ int jobs_main(const Args& args) {
     std::cerr << "htut jobs: " << e.what() << "\n";
     return 1;
   }
+  if (!load_libraries("jobs", cfg, needs)) return 1;
   try {
     if (what == "dead") return list_dead(cfg);
     if (what == "purge") return purge_dead(cfg);

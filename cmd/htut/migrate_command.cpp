@@ -71,6 +71,7 @@ int migrate_main(const Args& args) {
     std::cerr << "htut migrate: " << e.what() << "\n";
     return 1;
   }
+  if (!load_libraries("migrate", cfg, needs)) return 1;
   auto migrations = db::load_migrations(embedded::migrations());
   if (!migrations) {
     std::cerr << "htut migrate: " << migrations.error().message << "\n";

@@ -129,12 +129,14 @@ int s3_main(const Args& args) {
     return usage_error("unknown sub-command '" + sub + "'");
   }
 
+  const config::Needs needs = config::needs_for_role("s3");
   config::Config cfg;
   try {
-    cfg = config::load(config::needs_for_role("s3"));
+    cfg = config::load(needs);
   } catch (const config::ConfigError& e) {
     return failure(e.what());
   }
+  if (!load_libraries("s3", cfg, needs)) return 1;
   // Output that is data (an object on stdout, keys, a URL) must not mix with log lines.
   if ((sub == "get" && file == "-") || sub == "ls" || sub == "presign") log::set_min_level(log::Level::error);
   std::unique_ptr<storage::Storage> store;

@@ -1,9 +1,9 @@
 #include "db/conninfo.hpp"
 
-#include <libpq-fe.h>
-
 #include <algorithm>
 #include <cstring>
+
+#include "db/libpq_api.hpp"
 
 namespace htut::db {
 
@@ -24,15 +24,16 @@ std::vector<std::pair<std::string, std::string>> connect_parameters(const std::s
 }
 
 std::string url_password(const std::string& url) {
+  const LibPq& pq = libpq();
   char* err = nullptr;
-  PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
-  if (err != nullptr) PQfreemem(err);
+  PQconninfoOption* opts = pq.conninfoParse(url.c_str(), &err);
+  if (err != nullptr) pq.freemem(err);
   if (opts == nullptr) return "";
   std::string password;
   for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
     if (std::strcmp(o->keyword, "password") == 0 && o->val != nullptr) password = o->val;
   }
-  PQconninfoFree(opts);
+  pq.conninfoFree(opts);
   return password;
 }
 

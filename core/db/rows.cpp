@@ -1,24 +1,25 @@
 #include "db/rows.hpp"
 
-#include <libpq-fe.h>
-
 #include <charconv>
 #include <cstdlib>
 
+#include "db/libpq_api.hpp"
+
 namespace htut::db {
 
-void Rows::Free::operator()(pg_result* r) const { PQclear(r); }
+void Rows::Free::operator()(pg_result* r) const { libpq().clear(r); }
 
 Rows::Rows(pg_result* result) : result_(result) {}
 
-int Rows::size() const { return result_ ? PQntuples(result_.get()) : 0; }
-int Rows::columns() const { return result_ ? PQnfields(result_.get()) : 0; }
+int Rows::size() const { return result_ ? libpq().ntuples(result_.get()) : 0; }
+int Rows::columns() const { return result_ ? libpq().nfields(result_.get()) : 0; }
 
-bool Rows::is_null(int row, int column) const { return PQgetisnull(result_.get(), row, column) == 1; }
+bool Rows::is_null(int row, int column) const { return libpq().getisnull(result_.get(), row, column) == 1; }
 
 std::string_view Rows::text(int row, int column) const {
   // PQgetlength, not strlen: the length libpq received is the truth.
-  return {PQgetvalue(result_.get(), row, column), static_cast<std::size_t>(PQgetlength(result_.get(), row, column))};
+  return {libpq().getvalue(result_.get(), row, column),
+          static_cast<std::size_t>(libpq().getlength(result_.get(), row, column))};
 }
 
 std::optional<std::string> Rows::optional_text(int row, int column) const {
@@ -38,7 +39,7 @@ bool Rows::boolean(int row, int column) const { return text(row, column) == "t";
 
 std::int64_t Rows::affected() const {
   if (!result_) return 0;
-  const char* n = PQcmdTuples(result_.get());
+  const char* n = libpq().cmdTuples(result_.get());
   return (n == nullptr || *n == '\0') ? 0 : std::strtoll(n, nullptr, 10);
 }
 

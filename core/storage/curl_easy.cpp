@@ -1,12 +1,13 @@
 #include "storage/curl_easy.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <exception>
 #include <stdexcept>
+#include <type_traits>
+
+#include "storage/libcurl_api.hpp"
 
 namespace htut::storage {
 namespace {
@@ -14,11 +15,23 @@ namespace {
 // Bodies we keep in memory (errors, list pages, multipart answers); object data streams.
 constexpr std::size_t max_kept_body = 8 * 1024 * 1024;
 
-void global_init_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
-  });
+// curl_easy_setopt is variadic: libcurl reads the value with the type the
+// option's number says (long, a data pointer, a function pointer, curl_off_t),
+// so the value must be passed with exactly that type. Called through a
+// pointer, curl.h's compile-time check of this is gone; this one replaces it.
+template <CURLoption option, class T>
+void set(CURL* curl, T value) {
+  constexpr int kind = static_cast<int>(option) / 10000 * 10000;
+  if constexpr (kind == CURLOPTTYPE_LONG) {
+    static_assert(std::is_same_v<T, long>, "this option takes a long");
+  } else if constexpr (kind == CURLOPTTYPE_OBJECTPOINT) {
+    static_assert(std::is_pointer_v<T> && !std::is_function_v<std::remove_pointer_t<T>>, "this option takes a pointer");
+  } else if constexpr (kind == CURLOPTTYPE_FUNCTIONPOINT) {
+    static_assert(std::is_function_v<std::remove_pointer_t<T>>, "this option takes a function pointer");
+  } else {
+    static_assert(kind == CURLOPTTYPE_OFF_T && std::is_same_v<T, curl_off_t>, "this option takes a curl_off_t");
+  }
+  libcurl().easy_setopt(curl, option, value);
 }
 
 // State shared with the callbacks of one exchange.
@@ -55,7 +68,7 @@ int seek_body(void* userdata, curl_off_t offset, int origin) {
 std::size_t write_body_unguarded(char* data, std::size_t size, std::size_t nmemb, Exchange* ex) {
   std::size_t n = size * nmemb;
   long status = 0;
-  curl_easy_getinfo(ex->curl, CURLINFO_RESPONSE_CODE, &status);
+  libcurl().easy_getinfo(ex->curl, CURLINFO_RESPONSE_CODE, &status);
   if (ex->sink != nullptr && status >= 200 && status < 300) {
     Status st = (*ex->sink)(std::string_view(data, n));
     if (!st) {
@@ -130,9 +143,9 @@ bool is_retryable(CURLcode code) {
 // RAII for the header list of one exchange.
 struct HeaderList {
   curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
+  ~HeaderList() { libcurl().slist_free_all(list); }
   void add(const std::string& h) {
-    curl_slist* next = curl_slist_append(list, h.c_str());
+    curl_slist* next = libcurl().slist_append(list, h.c_str());
     if (next == nullptr) throw std::bad_alloc();
     list = next;
   }
@@ -147,16 +160,16 @@ std::string HttpResponse::header(std::string_view lower_name) const {
 }
 
 CurlEasy::CurlEasy() {
-  global_init_once();
-  handle_ = curl_easy_init();
+  handle_ = libcurl().easy_init();  // libcurl() has done curl_global_init
   if (handle_ == nullptr) throw std::runtime_error("curl_easy_init failed");
 }
 
-CurlEasy::~CurlEasy() { curl_easy_cleanup(static_cast<CURL*>(handle_)); }
+CurlEasy::~CurlEasy() { libcurl().easy_cleanup(static_cast<CURL*>(handle_)); }
 
 Transfer CurlEasy::perform(const HttpRequest& request, const BodySink* sink) {
+  const LibCurl& api = libcurl();
   CURL* curl = static_cast<CURL*>(handle_);
-  curl_easy_reset(curl);  // clears options, keeps live connections
+  api.easy_reset(curl);  // clears options, keeps live connections
   Exchange ex;
   ex.curl = curl;
   ex.upload = request.body;
@@ -167,41 +180,41 @@ Transfer CurlEasy::perform(const HttpRequest& request, const BodySink* sink) {
   for (const auto& h : request.headers) headers.add(h);
   headers.add("Expect:");  // no 100-continue round trip; S3 answers errors early anyway
 
-  curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);  // S3 keys may contain "/../" or "//"
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);    // thread-safe timeouts
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.stall_timeout.count()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, read_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &ex);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &ex);
-  curl_easy_setopt(curl, CURLOPT_READFUNCTION, read_body);
-  curl_easy_setopt(curl, CURLOPT_READDATA, &ex);
-  curl_easy_setopt(curl, CURLOPT_SEEKFUNCTION, seek_body);
-  curl_easy_setopt(curl, CURLOPT_SEEKDATA, &ex);
+  set<CURLOPT_URL>(curl, request.url.c_str());
+  set<CURLOPT_PATH_AS_IS>(curl, 1L);  // S3 keys may contain "/../" or "//"
+  set<CURLOPT_NOSIGNAL>(curl, 1L);    // thread-safe timeouts
+  set<CURLOPT_SSL_VERIFYPEER>(curl, 1L);
+  set<CURLOPT_SSL_VERIFYHOST>(curl, 2L);
+  set<CURLOPT_TCP_KEEPALIVE>(curl, 1L);
+  set<CURLOPT_ERRORBUFFER>(curl, error_buffer);
+  set<CURLOPT_CONNECTTIMEOUT_MS>(curl, static_cast<long>(request.connect_timeout.count()));
+  set<CURLOPT_TIMEOUT_MS>(curl, static_cast<long>(request.total_timeout.count()));
+  set<CURLOPT_LOW_SPEED_LIMIT>(curl, 1L);
+  set<CURLOPT_LOW_SPEED_TIME>(curl, static_cast<long>(request.stall_timeout.count()));
+  set<CURLOPT_HTTPHEADER>(curl, headers.list);
+  set<CURLOPT_HEADERFUNCTION>(curl, read_header);
+  set<CURLOPT_HEADERDATA>(curl, &ex);
+  set<CURLOPT_WRITEFUNCTION>(curl, write_body);
+  set<CURLOPT_WRITEDATA>(curl, &ex);
+  set<CURLOPT_READFUNCTION>(curl, read_body);
+  set<CURLOPT_READDATA>(curl, &ex);
+  set<CURLOPT_SEEKFUNCTION>(curl, seek_body);
+  set<CURLOPT_SEEKDATA>(curl, &ex);
 
   const auto body_size = static_cast<curl_off_t>(request.body.size());
   if (request.method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    set<CURLOPT_NOBODY>(curl, 1L);
   } else if (request.method == "PUT") {
-    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, body_size);
+    set<CURLOPT_UPLOAD>(curl, 1L);
+    set<CURLOPT_INFILESIZE_LARGE>(curl, body_size);
   } else if (request.method == "POST") {
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, body_size);
+    set<CURLOPT_POST>(curl, 1L);
+    set<CURLOPT_POSTFIELDSIZE_LARGE>(curl, body_size);
   } else if (request.method != "GET") {
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    set<CURLOPT_CUSTOMREQUEST>(curl, request.method.c_str());
   }
 
-  CURLcode rc = curl_easy_perform(curl);
+  CURLcode rc = api.easy_perform(curl);
   if (ex.failure) std::rethrow_exception(ex.failure);
   Transfer t;
   t.streamed = ex.response.streamed;
@@ -210,11 +223,11 @@ Transfer CurlEasy::perform(const HttpRequest& request, const BodySink* sink) {
     return t;
   }
   if (rc != CURLE_OK) {
-    t.transport_error = error_buffer[0] != '\0' ? std::string(error_buffer) : curl_easy_strerror(rc);
+    t.transport_error = error_buffer[0] != '\0' ? std::string(error_buffer) : api.easy_strerror(rc);
     t.retryable = is_retryable(rc);
     return t;
   }
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ex.response.status);
+  api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &ex.response.status);
   t.response = std::move(ex.response);
   return t;
 }

@@ -130,6 +130,18 @@ def run_htut(*args, env=None, timeout=60, input=None, cwd=None):
                           timeout=timeout)
 
 
+def resolve_soname(soname):
+    """The path the dynamic loader finds a library at ("libpq.so.5" -> /lib/.../libpq.so.5,
+    from ldconfig's cache), or None when it is not installed."""
+    ldconfig = next((p for p in ("/sbin/ldconfig", "/usr/sbin/ldconfig") if os.path.exists(p)), "ldconfig")
+    cache = subprocess.run([ldconfig, "-p"], capture_output=True, text=True, check=True).stdout
+    for line in cache.splitlines():
+        name, _, rest = line.strip().partition(" (")
+        if name == soname and "x86-64" in rest.split(")")[0] and " => " in rest:
+            return rest.split(" => ", 1)[1]
+    return None
+
+
 _running = []
 
 

@@ -2,8 +2,10 @@
 binary and the scripts. No Docker engine runs here, so the Dockerfile is
 checked by what can be checked: its build commands are the repo's own, and
 every shared library the built binary loads comes from a package its runtime
-stage installs (directly or as a dependency)."""
+stage installs (directly or as a dependency), those it opens with dlopen
+(libpq, libcurl) included."""
 
+import glob
 import json
 import os
 import re
@@ -94,6 +96,23 @@ def owning_packages(paths):
             for path, names in spellings.items()}
 
 
+def dlopened_sonames():
+    """The libraries htut loads with dlopen (common/shared_library.hpp): the sonames its
+    sources name as string literals, e.g. "libpq.so.5" in core/db/libpq_api.cpp."""
+    sonames = set()
+    for path in glob.glob(os.path.join(t.require_env("HTUT_SOURCE_DIR"), "core", "**", "*.cpp"), recursive=True):
+        with open(path, encoding="utf-8") as f:
+            sonames.update(re.findall(r'"(lib[A-Za-z0-9_+-]+\.so\.[0-9]+)"', f.read()))
+    return sorted(sonames)
+
+
+def ldd_paths(binary):
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
+    if "not found" in ldd:
+        raise AssertionError(f"ldd {binary}: a library is not found:\n{ldd}")
+    return re.findall(r"=> (/\S+)", ldd)
+
+
 class ProcfileTest(unittest.TestCase):
     def test_roles(self):
         entries = dict(line.split(":", 1) for line in read("Procfile").splitlines()
@@ -173,10 +192,14 @@ class DockerfileTest(unittest.TestCase):
         # required packages (and their dependencies).
         base = [name for name, (_, _, in_base) in packages.items() if in_base]
         provided = dependency_closure(listed, packages) | dependency_closure(base, packages)
-        ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
-        self.assertNotIn("not found", ldd)
-        libraries = re.findall(r"=> (/\S+)", ldd)
-        self.assertTrue(libraries, f"ldd found no shared libraries:\n{ldd}")
+        libraries = ldd_paths(binary)
+        self.assertTrue(libraries, "ldd found no shared libraries")
+        # The libraries htut opens with dlopen, and what they load in turn.
+        for soname in dlopened_sonames():
+            path = t.resolve_soname(soname)
+            self.assertIsNotNone(path, f"{soname} (loaded with dlopen) is not installed here")
+            libraries += [path] + ldd_paths(path)
+        libraries = sorted(set(libraries))
         missing = []
         owners = owning_packages(libraries)
         for path in libraries:
@@ -186,6 +209,18 @@ class DockerfileTest(unittest.TestCase):
             elif package not in provided:
                 missing.append(f"{path} (from {package})")
         self.assertEqual(missing, [], "libraries the runtime stage does not install")
+
+
+class DlopenTest(unittest.TestCase):
+    def test_dlopened_libraries_are_not_linked(self):
+        # Linked, libpq and libcurl (and their ~30 dependencies) would cost every start of
+        # htut, `htut count` included, ~4 ms of CPU (docs/performance-wordcount.md, "Start-up").
+        sonames = dlopened_sonames()
+        self.assertIn("libpq.so.5", sonames)
+        self.assertIn("libcurl.so.4", sonames)
+        linked = {os.path.basename(path) for path in ldd_paths(t.require_env("HTUT_BIN"))}
+        for soname in sonames:
+            self.assertNotIn(soname, linked, f"{soname} is linked; htut loads it with dlopen")
 
 
 class DocsTest(unittest.TestCase):
