@@ -177,7 +177,7 @@ HTUT_END_ISA
 
 HTUT_BEGIN_AVX512BW
 // The same with AVX-512BW: one register, and compares give the 64-bit masks directly.
-Masks classify_avx512(const char* p, char* out) {
+[[gnu::always_inline]] inline Masks classify_avx512(const char* p, char* out) {
   const __m512i b = _mm512_loadu_si512(p);
   // Unsigned range tests: (x - lo) <= (hi - lo).
   auto in_range = [](__m512i x, char lo, char hi) {
