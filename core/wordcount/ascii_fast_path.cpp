@@ -47,6 +47,8 @@ struct Masks {
 struct Utf8Masks {
   uint64_t lead2 = 0;  // C2-DF: the first byte of a 2-byte sequence
   uint64_t cont = 0;   // 80-BF: a continuation byte
+  uint64_t e2 = 0;     // E2 and 80: E2 80 xx is U+2000..U+203F (spaces, ’, dashes, quotes, …)
+  uint64_t x80 = 0;
 };
 
 // The masks of single bytes, with their byte.
@@ -84,6 +86,8 @@ Utf8Masks utf8_scalar(const char* p) {
     const auto b = static_cast<unsigned char>(p[i]);
     if (b >= 0xC2 && b <= 0xDF) u.lead2 |= 1ull << i;
     if (b >= 0x80 && b <= 0xBF) u.cont |= 1ull << i;
+    if (b == 0xE2) u.e2 |= 1ull << i;
+    if (b == 0x80) u.x80 |= 1ull << i;
   }
   return u;
 }
@@ -129,6 +133,8 @@ Utf8Masks utf8_sse2(const char* p) {
     // Signed bytes: C2-DF are -62..-33, 80-BF are below -64.
     u.lead2 |= bits(_mm_and_si128(_mm_cmpgt_epi8(b, _mm_set1_epi8(-63)), _mm_cmplt_epi8(b, _mm_set1_epi8(-32))));
     u.cont |= bits(_mm_cmplt_epi8(b, _mm_set1_epi8(-64)));
+    u.e2 |= bits(_mm_cmpeq_epi8(b, _mm_set1_epi8(static_cast<char>(0xE2))));
+    u.x80 |= bits(_mm_cmpeq_epi8(b, _mm_set1_epi8(static_cast<char>(0x80))));
   }
   return u;
 }
@@ -171,6 +177,8 @@ Utf8Masks utf8_avx2(const char* p) {
     };
     u.lead2 |= bits(_mm256_and_si256(_mm256_cmpgt_epi8(b, _mm256_set1_epi8(-63)), _mm256_cmpgt_epi8(_mm256_set1_epi8(-32), b)));
     u.cont |= bits(_mm256_cmpgt_epi8(_mm256_set1_epi8(-64), b));
+    u.e2 |= bits(_mm256_cmpeq_epi8(b, _mm256_set1_epi8(static_cast<char>(0xE2))));
+    u.x80 |= bits(_mm256_cmpeq_epi8(b, _mm256_set1_epi8(static_cast<char>(0x80))));
   }
   return u;
 }
@@ -206,7 +214,10 @@ Utf8Masks utf8_avx512(const char* p) {
     return static_cast<uint64_t>(_mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
                                                         _mm512_set1_epi8(static_cast<char>(hi - lo))));
   };
-  return Utf8Masks{in_range(b, 0xC2, 0xDF), in_range(b, 0x80, 0xBF)};
+  auto eq = [](__m512i x, unsigned char c) {
+    return static_cast<uint64_t>(_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(c))));
+  };
+  return Utf8Masks{in_range(b, 0xC2, 0xDF), in_range(b, 0x80, 0xBF), eq(b, 0xE2), eq(b, 0x80)};
 }
 HTUT_END_ISA
 #endif
@@ -247,10 +258,11 @@ struct Window {
   uint64_t general;  // bytes the general path must take: the window ends before the first
   uint64_t drop;     // second bytes of code points whose lowercase is 1 byte (not part of the word)
   uint64_t cont;     // continuation bytes
+  uint64_t apos3;    // first bytes of U+2019 (’, an apostrophe; lowered to ')
 };
 
 // A window of ASCII only.
-inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.alpha, m.space, 0, 0, 0}; }
+inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.alpha, m.space, 0, 0, 0, 0}; }
 
 // Completes the classification of a window (m) with its code points of 2
 // UTF-8 bytes (Latin-1 and Latin Extended letters, Greek, Cyrillic...),
@@ -258,10 +270,27 @@ inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.
 // `table`). Their lowercase goes into `lowered`.
 inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p, char* lowered,
                               const TwoByteProps*& table) {
-  Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0, u.cont};
-  // Non-ASCII bytes that are not a whole 2-byte sequence (a lead at byte 63 counts as cut).
+  Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0, u.cont, 0};
+  // Non-ASCII bytes that are not a whole 2-byte sequence (a lead at byte 63
+  // counts as cut) or E2 80 xx.
   v.general = (m.non_ascii & ~(u.lead2 | u.cont)) | (u.lead2 & ~(u.cont >> 1)) | (u.cont & ~(u.lead2 << 1));
-  uint64_t leads = u.lead2 & (v.general != 0 ? (1ull << __builtin_ctzll(v.general)) - 1 : ~0ull);
+  const uint64_t punct = u.e2 & (u.x80 >> 1) & (u.cont >> 2);
+  v.general &= ~(punct | punct << 1 | punct << 2);
+  const uint64_t before_general = v.general != 0 ? (1ull << __builtin_ctzll(v.general)) - 1 : ~0ull;
+  // U+2000..U+203F: the spaces of step 1 among them, and ’ (U+2019), which
+  // joins words like ' and is lowered to it; the rest (dashes, quotes,
+  // ellipsis, zero-width characters…) is neither.
+  for (uint64_t at = punct & before_general; at != 0; at &= at - 1) {
+    const unsigned i = static_cast<unsigned>(__builtin_ctzll(at));
+    const unsigned low = static_cast<unsigned char>(p[i + 2]) & 0x3Fu;  // U+2000 + low
+    const bool space = low <= 0x0A || low == 0x28 || low == 0x29 || low == 0x2F;
+    v.space |= (7ull << i) * space;
+    if (low == 0x19) {
+      v.apos3 |= 1ull << i;
+      lowered[i] = '\'';
+    }
+  }
+  uint64_t leads = u.lead2 & before_general;
   if (leads != 0 && table == nullptr) table = two_byte_props_table();
   while (leads != 0) {
     const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
@@ -316,6 +345,16 @@ template <bool kUtf8>
   // the chunk boundary before it stands next to it, so no carry is needed).
   const uint64_t joined = m.apos & (word << 1) & (word >> 1);
   uint64_t runs = (word | joined) & window;
+  uint64_t drop = v.drop;
+  if constexpr (kUtf8) {
+    // ’ joins like ': it is 3 bytes, the last two are not part of the word.
+    const uint64_t joined3 = v.apos3 & (word << 1) & (word >> 3);
+    runs |= (joined3 | joined3 << 1 | joined3 << 2) & window;
+    drop |= joined3 << 1 | joined3 << 2;
+    // Step 4: a final ’s goes too.
+    const uint64_t possessive3 = joined3 & (m.s >> 3) & ~(runs >> 4);
+    runs &= ~(possessive3 * 0xF);
+  }
   // Step 2: most windows have none of `@`, `:`, or a `.` after a `w`.
   if (((m.at | m.colon | (m.dot & (m.w << 1))) & window) != 0) {
     const uint64_t trig = trigger_bits(m) & window;
@@ -331,7 +370,7 @@ template <bool kUtf8>
     // reaches the map, where it is a stop entry).
     const uint64_t single = runs & ~(runs << 1) & (v.cont >> 1) & ~(runs >> 2);
     runs &= ~(single | single << 1);
-    has_drops = (v.drop & runs) != 0;
+    has_drops = (drop & runs) != 0;
   }
   // Step 5's length for ASCII: a 1-byte word goes.
   runs &= (runs << 1) | (runs >> 1);
@@ -351,9 +390,9 @@ template <bool kUtf8>
     const uint64_t bits = (1ull << len) - 1;
     if (check_letters && ((alpha >> s) & bits) == 0) continue;
     const char* w = lowered + s;
-    if (len > 16 || (has_drops && ((v.drop >> s) & bits) != 0)) [[unlikely]] {
+    if (len > 16 || (has_drops && ((drop >> s) & bits) != 0)) [[unlikely]] {
       if (has_drops) {
-        add_with_drops(w, len, v.drop >> s, words);
+        add_with_drops(w, len, drop >> s, words);
       } else {
         words.add_padded(w, len);
       }

@@ -89,7 +89,7 @@ const char* Counter::scan(const char* p, const char* end) {
       // Ill-formed, or a sequence cut by the end of this piece: byte by byte.
       decoder_.push(static_cast<uint8_t>(*p++), [this](char32_t c) { handle(c); });
     }
-    if (!in_chunk_ && decoder_.idle() && end - p >= 64 && static_cast<uint8_t>(*p) < 0xE0) {
+    if (!in_chunk_ && decoder_.idle() && end - p >= 64 && static_cast<uint8_t>(*p) < 0xE3) {
       if (chunks_until_fast_path_ == 0) break;
       --chunks_until_fast_path_;
     }

@@ -106,6 +106,16 @@ std::string random_text(std::mt19937& rng, size_t tokens) {
                                                   "\xC2\xB5",
                                                   "\xD0\xB4\xD0\xBE\xD0\xBC",
                                                   "\xC4\xB0stanbul",
+                                                  // U+2000..U+203F in the window: ’ inside a word, a
+                                                  // final ’s, quotes, an em dash, an ellipsis, a zero-width
+                                                  // space (not a space), a Cyrillic word with ’
+                                                  "don\xE2\x80\x99t",
+                                                  "dog\xE2\x80\x99s",
+                                                  "\xE2\x80\x9Cquoted\xE2\x80\x9D",
+                                                  "\xE2\x80\x94",
+                                                  "\xE2\x80\xA6",
+                                                  "a\xE2\x80\x8B" "b",
+                                                  "\xD0\xBC\xE2\x80\x99\xD0\xB8",
                                                   // chunks longer than a window: inert runs, one
                                                   // ending in a colon (a `://` may follow), one in a word
                                                   std::string(70, '='),
@@ -113,7 +123,7 @@ std::string random_text(std::mt19937& rng, size_t tokens) {
                                                   std::string(64, '~') + ":",
                                                   std::string(66, '.') + "www",
                                                   "\xC2\xAB" + std::string(63, '*') + "\xC2\xBB"};
-  static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xC2\x85", "\xE3\x80\x80", ""};
+  static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xC2\x85", "\xE3\x80\x80", "\xE2\x80\x83", "\xE2\x80\xA8", ""};
   std::string out;
   for (size_t i = 0; i < tokens; ++i) {
     out += pieces[rng() % pieces.size()];
@@ -199,7 +209,8 @@ TEST_CASE("wordcount: chunks longer than a window, with a trigger or a word at e
   // trigger that reaches across the edge (`:` + `//`) or a word must still
   // count as in the general path (1-byte feeds).
   const std::vector<std::string> tails = {"://drop these words", "//keep these words", "@drop these", "www.drop these",
-                                          ".www keep", "word \xC4\xB0stanbul \xD0\x9C\xD0\x98\xD0\xA0", "'s it's"};
+                                          ".www keep", "word \xC4\xB0stanbul \xD0\x9C\xD0\x98\xD0\xA0", "'s it's",
+                                          "\xE2\x80\x99s it\xE2\x80\x99s don\xE2\x80\x99t\xE2\x80\x83x\xE2\x80\x99"};
   for (const std::string& tail : tails) {
     for (size_t filler = 56; filler <= 200; ++filler) {
       for (char fill : {'=', ':', '-'}) {
