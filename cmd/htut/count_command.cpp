@@ -153,10 +153,12 @@ std::optional<std::string> count_range(int fd, wordcount::ByteRange range, wordc
 // own Counter of `each` options, then merges them into the first (absorb():
 // exact, also when ranges spilled to disk). On failure sets `failure` (a read
 // error); a SpillError (or any other exception) of a range is rethrown here.
-// The first failing range in file order is the one reported.
+// The first failing range in file order is the one reported. `spilled_runs`
+// gets the runs each range spilled before the merge.
 std::unique_ptr<wordcount::Counter> count_ranges(int fd, const std::vector<wordcount::ByteRange>& ranges,
                                                  const wordcount::CountOptions& each,
-                                                 std::optional<std::string>& failure) {
+                                                 std::optional<std::string>& failure,
+                                                 std::vector<size_t>& spilled_runs) {
   const size_t n = ranges.size();
   std::vector<std::unique_ptr<wordcount::Counter>> counters;
   for (size_t i = 0; i < n; ++i) counters.push_back(std::make_unique<wordcount::Counter>(each));
@@ -190,6 +192,7 @@ std::unique_ptr<wordcount::Counter> count_ranges(int fd, const std::vector<wordc
       return nullptr;
     }
   }
+  for (const auto& c : counters) spilled_runs.push_back(c->spilled_runs());
   for (size_t i = 1; i < n; ++i) {
     counters[0]->absorb(std::move(*counters[i]));
     counters[i].reset();  // its memory goes before the next one's words come in
@@ -208,6 +211,17 @@ std::vector<wordcount::ByteRange> ranges_of(int fd, uint64_t size, size_t thread
       if (errno != EINTR) return 0;
     }
   });
+}
+
+// With LOG_LEVEL=debug: how the file was cut, on stderr (stdout is the result).
+void report_ranges(const std::vector<wordcount::ByteRange>& ranges, const std::vector<size_t>& spilled_runs,
+                   uint64_t budget) {
+  const char* level = std::getenv("LOG_LEVEL");
+  if (level == nullptr || std::string_view(level) != "debug") return;
+  for (size_t i = 0; i < ranges.size() && i < spilled_runs.size(); ++i) {
+    std::cerr << "htut count: range " << i + 1 << "/" << ranges.size() << " bytes " << ranges[i].begin << "-"
+              << ranges[i].end << ", budget " << budget << " bytes, " << spilled_runs[i] << " runs spilled\n";
+  }
 }
 
 }  // namespace
@@ -242,8 +256,10 @@ int count_main(const Args& args) {
                                 : std::vector<wordcount::ByteRange>{};
     if (ranges.size() > 1) {
       // The budget is shared: each range's Counter gets its part of it.
-      counter = count_ranges(fd, ranges, wordcount::CountOptions{cfg->count_memory_bytes / ranges.size(), cfg->tmp_dir},
-                             failure);
+      const uint64_t budget = cfg->count_memory_bytes / ranges.size();
+      std::vector<size_t> spilled_runs;
+      counter = count_ranges(fd, ranges, wordcount::CountOptions{budget, cfg->tmp_dir}, failure, spilled_runs);
+      report_ranges(ranges, spilled_runs, budget);
     } else {
       counter = std::make_unique<wordcount::Counter>(wordcount::CountOptions{cfg->count_memory_bytes, cfg->tmp_dir});
       failure = count_stream(fd, *counter);
