@@ -99,8 +99,11 @@ std::optional<std::string> count_stream(int fd, wordcount::Counter& counter) {
   }
 }
 
-// Threads for a regular file: one per kBytesPerThread, up to the cores.
+// Threads for a regular file: one per kBytesPerThread, up to the cores, and
+// no more than leave each range kMinBudgetPerThread of COUNT_MEMORY_BYTES (a
+// counter far below its budget's floor spills runs of a few words: slow).
 constexpr uint64_t kBytesPerThread = 16 * 1024 * 1024;
+constexpr uint64_t kMinBudgetPerThread = 8 * 1024 * 1024;
 constexpr size_t kMaxThreads = 64;
 
 // HTUT_COUNT_THREADS, a tuning and testing knob: how many threads (byte
@@ -118,10 +121,12 @@ std::optional<size_t> thread_setting() {
   return *n;
 }
 
-size_t threads_for(uint64_t file_size, size_t setting) {
+// HTUT_COUNT_THREADS, when set, wins (a testing knob: it may leave ranges a tiny budget).
+size_t threads_for(uint64_t file_size, size_t setting, uint64_t budget) {
   if (setting != 0) return setting;
   const uint64_t cores = std::max(1u, std::thread::hardware_concurrency());
-  return static_cast<size_t>(std::clamp<uint64_t>(file_size / kBytesPerThread, 1, std::min<uint64_t>(cores, kMaxThreads)));
+  const uint64_t most = std::min({cores, uint64_t{kMaxThreads}, std::max<uint64_t>(budget / kMinBudgetPerThread, 1)});
+  return static_cast<size_t>(std::clamp<uint64_t>(file_size / kBytesPerThread, 1, most));
 }
 
 // The reason of the last failed call (thread-safe, unlike strerror()).
@@ -251,9 +256,10 @@ int count_main(const Args& args) {
   std::optional<std::string> spill_failure;  // a run could not be written or read back
   try {
     std::unique_ptr<wordcount::Counter> counter;
-    const auto ranges = regular ? ranges_of(fd, static_cast<uint64_t>(st.st_size),
-                                            threads_for(static_cast<uint64_t>(st.st_size), *setting))
-                                : std::vector<wordcount::ByteRange>{};
+    const auto ranges =
+        regular ? ranges_of(fd, static_cast<uint64_t>(st.st_size),
+                            threads_for(static_cast<uint64_t>(st.st_size), *setting, cfg->count_memory_bytes))
+                : std::vector<wordcount::ByteRange>{};
     if (ranges.size() > 1) {
       // The budget is shared: each range's Counter gets its part of it.
       const uint64_t budget = cfg->count_memory_bytes / ranges.size();

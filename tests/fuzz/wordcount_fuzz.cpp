@@ -84,11 +84,14 @@ void check_json(const wc::CountResult& r) {
 // Counts the text in at most `parts` byte ranges cut by split_ranges() (as
 // `htut count` does on several threads), one Counter each, merged with absorb().
 wc::CountResult count_ranges(std::string_view text, std::size_t parts, std::size_t max_scan) {
-  const auto ranges = wc::split_ranges(text.size(), parts, [text](std::uint64_t offset, char* out, std::size_t n) {
-    const std::size_t got = offset < text.size() ? std::min<std::size_t>(n, text.size() - offset) : 0;
-    if (got > 0) std::memcpy(out, text.data() + offset, got);
-    return got;
-  }, max_scan);
+  const auto ranges = wc::split_ranges(
+      text.size(), parts,
+      [text](std::uint64_t offset, char* out, std::size_t n) {
+        const std::size_t got = offset < text.size() ? std::min<std::size_t>(n, text.size() - offset) : 0;
+        if (got > 0) std::memcpy(out, text.data() + offset, got);
+        return got;
+      },
+      max_scan);
   std::vector<std::unique_ptr<wc::Counter>> counters;
   for (const wc::ByteRange& r : ranges) {
     counters.push_back(std::make_unique<wc::Counter>());

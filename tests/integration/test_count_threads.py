@@ -170,6 +170,17 @@ class CountOnThreads(unittest.TestCase):
                     self.assertEqual(ranges_of(r.stderr), [])
                 self.assertEqual(r.stdout, self.expected)
 
+    def test_the_default_leaves_each_range_at_least_8_mib_of_the_budget(self):
+        # Below that a range would spill runs of a few words: fewer threads instead.
+        cores = os.cpu_count() or 1
+        for budget, n in ((16 * MIB - 1, 1), (16 * MIB, min(cores, 2))):
+            with self.subTest(budget=budget):
+                r = run_count(self.path, env={"COUNT_MEMORY_BYTES": str(budget)})
+                self.assertEqual(r.returncode, 0, r.stderr)
+                ranges = ranges_of(r.stderr)
+                self.assertEqual(len(ranges), n if n > 1 else 0, ranges)
+                self.assertEqual(r.stdout, self.expected)
+
     def test_ranges_that_spill_give_the_same_bytes_and_leave_tmpdir_empty(self):
         with tempfile.TemporaryDirectory() as tmp:
             # 4 MiB for 2 ranges: each of them has far more distinct words than fit in 2 MiB.

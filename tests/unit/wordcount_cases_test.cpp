@@ -88,8 +88,8 @@ TEST_CASE("wordcount: shared cases counted in 2 to 4 byte ranges and merged give
         // In memory; and (for one max_scan) spilling runs of a few words.
         for (uint64_t budget : {kDefaultMemoryBytes, max_scan == 16 ? kDefaultMemoryBytes : uint64_t{1}}) {
           INFO("case " << c.name << ", " << k << " ranges, max_scan " << max_scan << ", budget " << budget);
-          const auto got = htut::wordcount::testing::count_in_ranges(text, k, c.top, CountOptions{budget, "/tmp"},
-                                                                     max_scan);
+          const auto got =
+              htut::wordcount::testing::count_in_ranges(text, k, c.top, CountOptions{budget, "/tmp"}, max_scan);
           CHECK(to_json(got.result) + "\n" == expected);
           cut += got.ranges > 1;
         }

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <random>
 #include <stdexcept>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wordcount/counter.hpp"
@@ -33,7 +33,7 @@ void check_ranges(const std::string& text, size_t parts, size_t max_scan) {
   REQUIRE(ranges.front().begin == 0);
   REQUIRE(ranges.back().end == text.size());
   for (size_t i = 0; i < ranges.size(); ++i) {
-    REQUIRE(ranges[i].begin < ranges[i].end);  // none empty
+    REQUIRE(ranges[i].begin < ranges[i].end);                  // none empty
     if (i > 0) REQUIRE(ranges[i].begin == ranges[i - 1].end);  // in order, no gap, no overlap
   }
   for (size_t i = 1; i < ranges.size(); ++i) {
@@ -89,7 +89,10 @@ TEST_CASE("wordcount split: cut_after_space finds the byte after the first ASCII
     CHECK(cut_after_space(std::string("x") + c + "y") == (space ? 2 : std::string_view::npos));
   }
   // Whitespace outside ASCII (U+00A0, U+0085, U+3000) is never a cut: its bytes are not ASCII.
-  CHECK(cut_after_space("a\xC2\xA0" "b\xC2\x85" "c\xE3\x80\x80" "d") == std::string_view::npos);
+  CHECK(cut_after_space("a\xC2\xA0"
+                        "b\xC2\x85"
+                        "c\xE3\x80\x80"
+                        "d") == std::string_view::npos);
 }
 
 TEST_CASE("wordcount split: ranges cover the input in order and cut only after ASCII whitespace") {
@@ -101,7 +104,8 @@ TEST_CASE("wordcount split: ranges cover the input in order and cut only after A
   }
   // Multi-byte text: 2-, 3- and 4-byte sequences between single spaces.
   std::string multi;
-  for (int i = 0; i < 2000; ++i) multi += i % 7 == 0 ? " " : (i % 3 == 0 ? "\xD0\xB4" : (i % 3 == 1 ? "\xE6\x97\xA5" : "\xF0\x90\x90\x80"));
+  for (int i = 0; i < 2000; ++i)
+    multi += i % 7 == 0 ? " " : (i % 3 == 0 ? "\xD0\xB4" : (i % 3 == 1 ? "\xE6\x97\xA5" : "\xF0\x90\x90\x80"));
   for (size_t parts = 1; parts <= 12; ++parts) check_ranges(multi, parts, 1 << 20);
   CHECK(split_ranges(multi.size(), 8, string_reader(multi)).size() == 8);
 }

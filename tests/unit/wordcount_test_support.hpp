@@ -17,64 +17,22 @@
 namespace htut::wordcount::testing {
 
 inline std::string random_text(std::mt19937& rng, size_t tokens) {
-  static const std::vector<std::string> pieces = {"the",
-                                                  "Word",
-                                                  "WORD",
-                                                  "alice",
-                                                  "'s",
-                                                  "'",
-                                                  "don't",
-                                                  "x",
-                                                  "ab",
-                                                  "1984",
-                                                  "1st",
-                                                  "w",
-                                                  "ww",
-                                                  "www",
-                                                  ".",
-                                                  ":",
-                                                  "/",
-                                                  "//",
-                                                  "@",
-                                                  "-",
-                                                  "_",
-                                                  ",",
-                                                  "\xE2\x80\x99",
-                                                  "\xC3\xA9",
-                                                  "\xE2\x84\xAA",
-                                                  "\xC4\xB0",
-                                                  "\xFF",
-                                                  "\xE2\x82",
-                                                  "\xD0\xBC\xD0\xB8\xD1\x80",
-                                                  "\xE6\x97\xA5\xE6\x9C\xAC",
-                                                  "http",
-                                                  "com",
-                                                  "Www",
-                                                  "a1",
-                                                  "o'neil",
-                                                  // 2-byte UTF-8 for the window fast path: Cyrillic and
-                                                  // Greek capitals, a 1-letter word, a combining mark,
-                                                  // Arabic-Indic digits (numbers, not letters), guillemets,
-                                                  // sharp s, the DZ digraph (lowercase U+01C6), micro sign
-                                                  "\xD0\x9C\xD0\x98\xD0\xA0",
-                                                  "\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3",
-                                                  "\xD1\x8F",
-                                                  "\xCC\x81",
-                                                  "\xD9\xA1\xD9\xA2",
-                                                  "\xC2\xAB",
-                                                  "\xC3\x9F",
-                                                  "\xC7\x84",
-                                                  "\xC2\xB5",
-                                                  "\xD0\xB4\xD0\xBE\xD0\xBC",
-                                                  "\xC4\xB0stanbul",
-                                                  // chunks longer than a window: inert runs, one
-                                                  // ending in a colon (a `://` may follow), one in a word
-                                                  std::string(70, '='),
-                                                  std::string(150, '-'),
-                                                  std::string(64, '~') + ":",
-                                                  std::string(66, '.') + "www",
-                                                  "\xC2\xAB" + std::string(63, '*') + "\xC2\xBB"};
-  static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xC2\x85", "\xE3\x80\x80", ""};
+  static const std::vector<std::string> pieces = {
+      "the", "Word", "WORD", "alice", "'s", "'", "don't", "x", "ab", "1984", "1st", "w", "ww", "www", ".", ":", "/",
+      "//", "@", "-", "_", ",", "\xE2\x80\x99", "\xC3\xA9", "\xE2\x84\xAA", "\xC4\xB0", "\xFF", "\xE2\x82",
+      "\xD0\xBC\xD0\xB8\xD1\x80", "\xE6\x97\xA5\xE6\x9C\xAC", "http", "com", "Www", "a1", "o'neil",
+      // 2-byte UTF-8 for the window fast path: Cyrillic and
+      // Greek capitals, a 1-letter word, a combining mark,
+      // Arabic-Indic digits (numbers, not letters), guillemets,
+      // sharp s, the DZ digraph (lowercase U+01C6), micro sign
+      "\xD0\x9C\xD0\x98\xD0\xA0", "\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3", "\xD1\x8F", "\xCC\x81", "\xD9\xA1\xD9\xA2",
+      "\xC2\xAB", "\xC3\x9F", "\xC7\x84", "\xC2\xB5", "\xD0\xB4\xD0\xBE\xD0\xBC", "\xC4\xB0stanbul",
+      // chunks longer than a window: inert runs, one
+      // ending in a colon (a `://` may follow), one in a word
+      std::string(70, '='), std::string(150, '-'), std::string(64, '~') + ":", std::string(66, '.') + "www",
+      "\xC2\xAB" + std::string(63, '*') + "\xC2\xBB"};
+  static const std::vector<std::string> gaps = {" ",        "  ",       "\n",           "\t", "\r\n",
+                                                "\xC2\xA0", "\xC2\x85", "\xE3\x80\x80", ""};
   std::string out;
   for (size_t i = 0; i < tokens; ++i) {
     out += pieces[rng() % pieces.size()];
