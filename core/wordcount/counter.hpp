@@ -4,7 +4,8 @@
 // then finish() and read result(). Memory grows with the number of distinct
 // words, not with the input size, up to a budget: past it the distinct words
 // go to sorted runs in temporary files (spill.hpp) that result() merges, so
-// the result stays exact. Not thread-safe: one Counter per document.
+// the result stays exact. Not thread-safe: one Counter per document, or one
+// per byte range of it (split_points.hpp), merged with absorb().
 #include <cstddef>
 #include <cstdint>
 #include <memory>
