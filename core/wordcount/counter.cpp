@@ -273,6 +273,27 @@ void Counter::finish() {
   finished_ = true;
 }
 
+void Counter::absorb(Counter&& other) {
+  if (!finished_ || !other.finished_ || &other == this)
+    throw std::logic_error("wordcount::Counter::absorb() needs two distinct finished counters");
+  if (other.runs_) {
+    // finish() spilled all of other's words: its runs hold them.
+    if (!runs_) runs_ = std::make_unique<RunSet>(options_.spill_dir);
+    runs_->adopt(std::move(*other.runs_));
+    other.runs_.reset();
+  } else {
+    // Stop words are never reported, so they are not counted here either.
+    std::string key;  // the word with the padding add_padded reads
+    other.counts_.for_each([&](std::string_view w, uint64_t n) {
+      key.assign(w).append(kKeyPadding, '\0');
+      counts_.add_padded(key.data(), w.size(), n);  // may spill this map (counts_spiller_)
+    });
+    other.counts_.reset();
+  }
+  // As in finish(): once anything is on disk, the rest goes too (result() merges only the runs).
+  if (runs_ && counts_.distinct() > 0) runs_->spill(counts_, false);
+}
+
 CountResult Counter::result(size_t top) const {
   if (!finished_) throw std::logic_error("wordcount::Counter::result() before finish()");
   CountResult r;

@@ -4,7 +4,8 @@
 // then finish() and read result(). Memory grows with the number of distinct
 // words, not with the input size, up to a budget: past it the distinct words
 // go to sorted runs in temporary files (spill.hpp) that result() merges, so
-// the result stays exact. Not thread-safe: one Counter per document.
+// the result stays exact. Not thread-safe: one Counter per document, or one
+// per byte range of it (split_points.hpp), merged with absorb().
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -48,6 +49,14 @@ class Counter {
   CountResult result(size_t top = kDefaultTop) const;
   // How many runs went to disk (0: everything fitted in memory).
   size_t spilled_runs() const { return runs_ ? runs_->runs() : 0; }
+  // Adds the words of `other` to this count, as if its input had followed
+  // this one's at a chunk boundary (e.g. a document counted in pieces cut by
+  // split_ranges(), one Counter each). Both must be finished (std::logic_error
+  // otherwise); `other` is left empty. Stays exact within this counter's
+  // budget: the runs `other` spilled move over (no copy), its words in memory
+  // are added to this map, which spills as usual if they do not fit.
+  // Throws SpillError.
+  void absorb(Counter&& other);
 
  private:
   // Writes a full map out as a run (counts_: a run of the document; chunk_words_: of the current chunk).

@@ -161,12 +161,16 @@ void RunSet::spill(WordMap& map, bool chunk) {
   runs.push_back(std::move(run));
 }
 
-void RunSet::keep_chunk() {
-  for (auto& r : chunk_runs_) {
+void RunSet::keep_chunk() { keep(chunk_runs_); }
+
+void RunSet::adopt(RunSet&& other) { keep(other.runs_); }
+
+void RunSet::keep(std::vector<RunFile>& from) {
+  for (auto& r : from) {
     if (runs_.size() + 1 >= kMaxWays) compact(runs_);
     runs_.push_back(std::move(r));
   }
-  chunk_runs_.clear();
+  from.clear();
 }
 
 void RunSet::compact(std::vector<RunFile>& runs) {

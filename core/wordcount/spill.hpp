@@ -68,6 +68,9 @@ class RunSet {
   void spill(WordMap& map, bool chunk);
   void keep_chunk();
   void drop_chunk() { chunk_runs_.clear(); }
+  // Takes over the kept runs of another count (its files move, nothing is
+  // copied), so that merge() sums both. Throws SpillError.
+  void adopt(RunSet&& other);
   bool empty() const { return runs_.empty() && chunk_runs_.empty(); }
   size_t runs() const { return runs_.size(); }
 
@@ -80,6 +83,8 @@ class RunSet {
   static constexpr size_t kMaxWays = 16;
   static void merge(const std::vector<const RunFile*>& runs, const std::function<void(std::string_view, uint64_t)>& f);
   void compact(std::vector<RunFile>& runs);
+  // Moves the runs of `from` to runs_ (compacting runs_ as it fills) and clears `from`.
+  void keep(std::vector<RunFile>& from);
 
   std::string dir_;
   std::vector<RunFile> runs_;

@@ -6,11 +6,15 @@
 // UTF-8) holding exactly the result.
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include "fuzz_target.hpp"
 #include "fuzz_util.hpp"
 #include "wordcount/count_result.hpp"
 #include "wordcount/counter.hpp"
+#include "wordcount/split_points.hpp"
 
 namespace {
 
@@ -77,6 +81,29 @@ void check_json(const wc::CountResult& r) {
   HTUT_FUZZ_CHECK(text.find(inner) != std::string::npos, "word_counts_json is not what to_json embeds");
 }
 
+// Counts the text in at most `parts` byte ranges cut by split_ranges() (as
+// `htut count` does on several threads), one Counter each, merged with absorb().
+wc::CountResult count_ranges(std::string_view text, std::size_t parts, std::size_t max_scan) {
+  const auto ranges = wc::split_ranges(
+      text.size(), parts,
+      [text](std::uint64_t offset, char* out, std::size_t n) {
+        const std::size_t got = offset < text.size() ? std::min<std::size_t>(n, text.size() - offset) : 0;
+        if (got > 0) std::memcpy(out, text.data() + offset, got);
+        return got;
+      },
+      max_scan);
+  std::vector<std::unique_ptr<wc::Counter>> counters;
+  for (const wc::ByteRange& r : ranges) {
+    counters.push_back(std::make_unique<wc::Counter>());
+    counters.back()->feed(text.substr(r.begin, r.end - r.begin));
+    counters.back()->finish();
+  }
+  auto merged = std::make_unique<wc::Counter>();
+  merged->finish();  // an empty text has no range
+  for (auto& c : counters) merged->absorb(std::move(*c));
+  return merged->result();
+}
+
 }  // namespace
 
 HTUT_FUZZ_TARGET(wordcount) {
@@ -100,6 +127,12 @@ HTUT_FUZZ_TARGET(wordcount) {
   HTUT_FUZZ_CHECK(bytewise == whole, "byte by byte: " + dump(bytewise) + " vs " + dump(whole));
 
   HTUT_FUZZ_CHECK(wc::count_words(text) == whole, "count_words differs from Counter");
+
+  const std::size_t parts = 2 + (size == 0 ? 0 : data[size / 2] % 3);
+  const std::size_t max_scan = 1 + (size == 0 ? 0 : data[0] % 64);
+  const wc::CountResult ranged = count_ranges(text, parts, max_scan);
+  HTUT_FUZZ_CHECK(ranged == whole, std::to_string(parts) + " ranges (max_scan " + std::to_string(max_scan) +
+                                       "): " + dump(ranged) + " vs " + dump(whole));
 
   // A shorter top is a prefix of the longer one.
   wc::Counter counter;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wordcount/counter.hpp"
+#include "wordcount_test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace htut::wordcount;
@@ -75,4 +76,25 @@ TEST_CASE("wordcount: shared cases give the same result for any feeding pattern"
       CHECK(count_in_pieces(text, piece, c.top) == expected);
     }
   }
+}
+
+TEST_CASE("wordcount: shared cases counted in 2 to 4 byte ranges and merged give the same result") {
+  size_t cut = 0;
+  for (const auto& c : shared_cases()) {
+    const std::string text = read_file(c.input);
+    const std::string expected = read_file(c.expected);
+    for (size_t k = 2; k <= 4; ++k) {
+      for (size_t max_scan : {size_t{16}, size_t{1} << 20}) {
+        // In memory; and (for one max_scan) spilling runs of a few words.
+        for (uint64_t budget : {kDefaultMemoryBytes, max_scan == 16 ? kDefaultMemoryBytes : uint64_t{1}}) {
+          INFO("case " << c.name << ", " << k << " ranges, max_scan " << max_scan << ", budget " << budget);
+          const auto got =
+              htut::wordcount::testing::count_in_ranges(text, k, c.top, CountOptions{budget, "/tmp"}, max_scan);
+          CHECK(to_json(got.result) + "\n" == expected);
+          cut += got.ranges > 1;
+        }
+      }
+    }
+  }
+  CHECK(cut >= 100);  // most cases really were cut
 }

@@ -9,8 +9,10 @@
 
 #include "wordcount/ascii_fast_path.hpp"
 #include "wordcount/counter.hpp"
+#include "wordcount_test_support.hpp"
 
 using namespace htut::wordcount;
+using htut::wordcount::testing::random_text;
 
 namespace {
 
@@ -53,84 +55,6 @@ const std::vector<std::string> kTricky = {
     std::string(70, 'a') + " x " + std::string(101, 'b') + "'s " + std::string(98, 'c') + "'s",
     "h:ttp://x a:/b c//d e.www www.x awww. Www. wwww.",
 };
-
-std::string random_text(std::mt19937& rng, size_t tokens) {
-  // ASCII-heavy pieces with the step-2 triggers, apostrophes, separators and some non-ASCII.
-  static const std::vector<std::string> pieces = {"the",
-                                                  "Word",
-                                                  "WORD",
-                                                  "alice",
-                                                  "'s",
-                                                  "'",
-                                                  "don't",
-                                                  "x",
-                                                  "ab",
-                                                  "1984",
-                                                  "1st",
-                                                  "w",
-                                                  "ww",
-                                                  "www",
-                                                  ".",
-                                                  ":",
-                                                  "/",
-                                                  "//",
-                                                  "@",
-                                                  "-",
-                                                  "_",
-                                                  ",",
-                                                  "\xE2\x80\x99",
-                                                  "\xC3\xA9",
-                                                  "\xE2\x84\xAA",
-                                                  "\xC4\xB0",
-                                                  "\xFF",
-                                                  "\xE2\x82",
-                                                  "\xD0\xBC\xD0\xB8\xD1\x80",
-                                                  "\xE6\x97\xA5\xE6\x9C\xAC",
-                                                  "http",
-                                                  "com",
-                                                  "Www",
-                                                  "a1",
-                                                  "o'neil",
-                                                  // 2-byte UTF-8 for the window fast path: Cyrillic and
-                                                  // Greek capitals, a 1-letter word, a combining mark,
-                                                  // Arabic-Indic digits (numbers, not letters), guillemets,
-                                                  // sharp s, the DZ digraph (lowercase U+01C6), micro sign
-                                                  "\xD0\x9C\xD0\x98\xD0\xA0",
-                                                  "\xCE\x9F\xCE\x94\xCE\x9F\xCE\xA3",
-                                                  "\xD1\x8F",
-                                                  "\xCC\x81",
-                                                  "\xD9\xA1\xD9\xA2",
-                                                  "\xC2\xAB",
-                                                  "\xC3\x9F",
-                                                  "\xC7\x84",
-                                                  "\xC2\xB5",
-                                                  "\xD0\xB4\xD0\xBE\xD0\xBC",
-                                                  "\xC4\xB0stanbul",
-                                                  // U+2000..U+203F in the window: ’ inside a word, a
-                                                  // final ’s, quotes, an em dash, an ellipsis, a zero-width
-                                                  // space (not a space), a Cyrillic word with ’
-                                                  "don\xE2\x80\x99t",
-                                                  "dog\xE2\x80\x99s",
-                                                  "\xE2\x80\x9Cquoted\xE2\x80\x9D",
-                                                  "\xE2\x80\x94",
-                                                  "\xE2\x80\xA6",
-                                                  "a\xE2\x80\x8B" "b",
-                                                  "\xD0\xBC\xE2\x80\x99\xD0\xB8",
-                                                  // chunks longer than a window: inert runs, one
-                                                  // ending in a colon (a `://` may follow), one in a word
-                                                  std::string(70, '='),
-                                                  std::string(150, '-'),
-                                                  std::string(64, '~') + ":",
-                                                  std::string(66, '.') + "www",
-                                                  "\xC2\xAB" + std::string(63, '*') + "\xC2\xBB"};
-  static const std::vector<std::string> gaps = {" ", "  ", "\n", "\t", "\r\n", "\xC2\xA0", "\xC2\x85", "\xE3\x80\x80", "\xE2\x80\x83", "\xE2\x80\xA8", ""};
-  std::string out;
-  for (size_t i = 0; i < tokens; ++i) {
-    out += pieces[rng() % pieces.size()];
-    if (rng() % 3 == 0) out += gaps[rng() % gaps.size()];
-  }
-  return out;
-}
 
 }  // namespace
 
