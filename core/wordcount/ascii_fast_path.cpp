@@ -366,8 +366,7 @@ template <bool kUtf8>
   runs &= ~(possessive | possessive << 1);
   bool has_drops = false;
   if constexpr (kUtf8) {
-    // Step 5's length: a word of one 2-byte code point goes (one of 1 byte
-    // reaches the map, where it is a stop entry).
+    // Step 5's length: a word of one 2-byte code point goes (of 1 byte: below).
     const uint64_t single = runs & ~(runs << 1) & (v.cont >> 1) & ~(runs >> 2);
     runs &= ~(single | single << 1);
     has_drops = (drop & runs) != 0;
@@ -379,7 +378,7 @@ template <bool kUtf8>
   const bool check_letters = (word & ~alpha & runs) != 0;
 
   // Each maximal run of bits is one word; bit 63 is never set (it would need
-  // a space after it). 1-byte words reach the map, where they are stop entries.
+  // a space after it).
   // (Hashing a window's words first and prefetching their slots measured
   // slower: the table of real text is mostly in cache.)
   while (runs != 0) {

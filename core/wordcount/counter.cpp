@@ -40,10 +40,6 @@ Counter::Counter(CountOptions options)
     counts_.add_stop_word(w);
     chunk_words_.add_stop_word(w);  // so that a chunk's spilled runs hold counted words only
   }
-  // The ASCII fast path hands 1-byte words to the map instead of testing their
-  // length (a branch it cannot predict): make them stop entries.
-  for (char c : std::string_view("abcdefghijklmnopqrstuvwxyz0123456789"))
-    counts_.add_stop_word(std::string_view(&c, 1));
   // The budget: buffers of the run files first; of the rest, 1/8 for the
   // words of a huge chunk, which wait in chunk_words_ until the chunk ends.
   const uint64_t rest =

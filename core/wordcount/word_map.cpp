@@ -61,18 +61,12 @@ bool WordMap::insert_stop(std::string_view w) {
   padded.append(kKeyPadding, '\0');
   const char* p = padded.data();
   const size_t len = w.size();
-  auto find_it = [&]() -> Slot& {
-    if (len > 16) return find_long(hash_long(p, len), p, len);
-    uint64_t lo, hi;
-    load_short(p, len, lo, hi);
-    return find_short(lo, hi, hash_short(lo, hi));
-  };
-  if (find_it().len != 0) return false;  // listed twice
+  if (probe(p, len).slot->len != 0) return false;  // listed twice
   SpillTarget* const target = std::exchange(spill_to_, nullptr);  // stop words never spill
   add_padded(p, len, 0);
   spill_to_ = target;
   // Adding may have grown the table: look the slot up again.
-  find_it().stop = 1;
+  probe(p, len).slot->stop = 1;
   --distinct_;
   return true;
 }

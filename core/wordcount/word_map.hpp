@@ -97,24 +97,11 @@ class WordMap {
   // Counts n occurrences of the len bytes at p. p must have kKeyPadding
   // readable bytes even when len is smaller (they are masked off).
   void add_padded(const char* p, size_t len, uint64_t n = 1) {
-    if (len <= 16) {
-      uint64_t lo, hi;
-      load_short(p, len, lo, hi);
-      const uint64_t h = hash_short(lo, hi);
-      Slot& s = find_short(lo, hi, h);
-      if (s.len == 0) {
-        insert(s, lo, hi, h, p, len, n);
-      } else {
-        s.count += n;
-      }
-      return;
-    }
-    const uint64_t h = hash_long(p, len);
-    Slot& s = find_long(h, p, len);
-    if (s.len == 0) {
-      insert(s, 0, 0, h, p, len, n);
+    const Probe q = probe(p, len);
+    if (q.slot->len == 0) {
+      insert(*q.slot, q.lo, q.hi, q.hash, p, len, n);
     } else {
-      s.count += n;
+      q.slot->count += n;  // stop entries count too (no branch); total() leaves them out
     }
   }
   // The same for any string_view (copies it to a padded buffer first).
@@ -218,6 +205,22 @@ class WordMap {
     }
   }
   [[gnu::noinline]] void count_short_probing(uint64_t lo, uint64_t hi, uint64_t hash);
+  // The slot of the len bytes at p (kKeyPadding readable after them), or the
+  // empty one where they go, with what insert() needs.
+  struct Probe {
+    Slot* slot;
+    uint64_t lo, hi, hash;  // lo, hi: the key of a short word (0 for a long one)
+  };
+  Probe probe(const char* p, size_t len) {
+    if (len <= 16) {
+      uint64_t lo, hi;
+      load_short(p, len, lo, hi);
+      const uint64_t h = hash_short(lo, hi);
+      return Probe{&find_short(lo, hi, h), lo, hi, h};
+    }
+    const uint64_t h = hash_long(p, len);
+    return Probe{&find_long(h, p, len), 0, 0, h};
+  }
 
   void insert(Slot& s, uint64_t lo, uint64_t hi, uint64_t hash, const char* p, size_t len, uint64_t n);
   bool insert_stop(std::string_view w);
