@@ -279,11 +279,8 @@ void Counter::absorb(Counter&& other) {
     other.runs_.reset();
   } else {
     // Stop words are never reported, so they are not counted here either.
-    std::string key;  // the word with the padding add_padded reads
-    other.counts_.for_each([&](std::string_view w, uint64_t n) {
-      key.assign(w).append(kKeyPadding, '\0');
-      counts_.add_padded(key.data(), w.size(), n);  // may spill this map (counts_spiller_)
-    });
+    // Adding may spill this map (counts_spiller_).
+    other.counts_.for_each([&](std::string_view w, uint64_t n) { counts_.add(w, n); });
     other.counts_.reset();
   }
   // As in finish(): once anything is on disk, the rest goes too (result() merges only the runs).

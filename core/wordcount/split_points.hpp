@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "wordcount/unicode_props.hpp"
+
 namespace htut::wordcount {
 
 // A half-open byte range [begin, end) of the document.
@@ -23,7 +25,7 @@ struct ByteRange {
 };
 
 // The ASCII whitespace bytes of step 1.
-constexpr bool is_ascii_space(unsigned char b) { return (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20); }
+constexpr bool is_ascii_space(unsigned char b) { return b < 0x80 && is_rule_whitespace(b); }
 
 // The offset right after the first ASCII whitespace byte of `bytes`, or
 // std::string_view::npos when it holds none.

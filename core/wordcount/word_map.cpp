@@ -47,6 +47,13 @@ WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {
 }
 
 void WordMap::add(std::string_view w, uint64_t n) {
+  if (w.size() <= kMaxKeyBytes) {  // every counted word: no allocation (merging maps adds millions)
+    char padded[kMaxKeyBytes + kKeyPadding];
+    std::memcpy(padded, w.data(), w.size());
+    std::memset(padded + w.size(), 0, kKeyPadding);
+    add_padded(padded, w.size(), n);
+    return;
+  }
   std::string padded(w);
   padded.append(kKeyPadding, '\0');
   add_padded(padded.data(), w.size(), n);
