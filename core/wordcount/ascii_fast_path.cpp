@@ -250,7 +250,7 @@ uint64_t drop_discarded_chunks(uint64_t trig, uint64_t space, uint64_t window, u
   return word_bits;
 }
 
-// A window's bytes as the loop sees them, ASCII and 2-byte code points together.
+// A window's bytes as the loop sees them: ASCII, 2-byte code points and U+2000..U+203F together.
 struct Window {
   uint64_t word;   // word characters (both bytes of a 2-byte one)
   uint64_t alpha;  // ... whose lowercase is a letter
@@ -283,8 +283,7 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
   for (uint64_t at = punct & before_general; at != 0; at &= at - 1) {
     const unsigned i = static_cast<unsigned>(__builtin_ctzll(at));
     const unsigned low = static_cast<unsigned char>(p[i + 2]) & 0x3Fu;  // U+2000 + low
-    const bool space = low <= 0x0A || low == 0x28 || low == 0x29 || low == 0x2F;
-    v.space |= (7ull << i) * space;
+    v.space |= (7ull << i) * is_rule_whitespace(0x2000 + low);
     if (low == 0x19) {
       v.apos3 |= 1ull << i;
       lowered[i] = '\'';
