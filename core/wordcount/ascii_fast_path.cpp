@@ -58,13 +58,12 @@ inline std::array<std::pair<char, uint64_t*>, 5> single_bytes(Masks& m) {
 
 // Portable: one byte at a time. The reference the vector versions must match
 // (a unit test compares them), and the fallback off x86-64.
-Masks classify_scalar(const char* p, char* out) {
+Masks classify_scalar(const char* p) {
   Masks m;
   for (int i = 0; i < 64; ++i) {
     const auto b = static_cast<unsigned char>(p[i]);
     const uint64_t bit = 1ull << i;
     const unsigned char lower = (b >= 'A' && b <= 'Z') ? b | 0x20 : b;
-    out[i] = static_cast<char>(lower);
     if ((b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x20)) m.space |= bit;
     if (lower >= 'a' && lower <= 'z') m.alpha |= bit;
     if (b >= '0' && b <= '9') m.digit |= bit;
@@ -80,6 +79,14 @@ Masks classify_scalar(const char* p, char* out) {
   return m;
 }
 
+// Lowercases the window's ASCII letters into out (the other bytes as they are).
+void lower_scalar(const char* p, char* out) {
+  for (int i = 0; i < 64; ++i) {
+    const auto b = static_cast<unsigned char>(p[i]);
+    out[i] = static_cast<char>((b >= 'A' && b <= 'Z') ? b | 0x20 : b);
+  }
+}
+
 Utf8Masks utf8_scalar(const char* p) {
   Utf8Masks u;
   for (int i = 0; i < 64; ++i) {
@@ -93,8 +100,8 @@ Utf8Masks utf8_scalar(const char* p) {
 }
 
 #if defined(HTUT_X86)
-// Classifies 64 bytes with SSE2 (the x86-64 baseline) and lowercases them into out.
-Masks classify_sse2(const char* p, char* out) {
+// Classifies 64 bytes with SSE2 (the x86-64 baseline).
+Masks classify_sse2(const char* p) {
   Masks m;
   for (int part = 0; part < 4; ++part) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * part));
@@ -109,9 +116,6 @@ Masks classify_sse2(const char* p, char* out) {
     // Setting bit 5 lowercases A-Z and leaves a-z alone, so one range test finds letters.
     const __m128i folded = _mm_or_si128(b, _mm_set1_epi8(0x20));
     const __m128i letter = in_range(folded, 'a', 'z');
-    const __m128i upper = in_range(b, 'A', 'Z');
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * part),
-                     _mm_or_si128(b, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
     m.space |= bits(_mm_or_si128(in_range(b, 0x09, 0x0D), in_range(b, 0x1C, 0x20)));
     m.alpha |= bits(letter);
     m.digit |= bits(in_range(b, '0', '9'));
@@ -121,6 +125,14 @@ Masks classify_sse2(const char* p, char* out) {
     m.non_ascii |= bits(b);
   }
   return m;
+}
+
+void lower_sse2(const char* p, char* out) {
+  for (int part = 0; part < 4; ++part) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * part));
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(b, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(b, _mm_set1_epi8('Z' + 1)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * part), _mm_or_si128(b, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
+  }
 }
 
 Utf8Masks utf8_sse2(const char* p) {
@@ -141,7 +153,7 @@ Utf8Masks utf8_sse2(const char* p) {
 
 HTUT_BEGIN_AVX2
 // The same with AVX2: two 32-byte halves.
-Masks classify_avx2(const char* p, char* out) {
+Masks classify_avx2(const char* p) {
   Masks m;
   for (int part = 0; part < 2; ++part) {
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * part));
@@ -154,9 +166,6 @@ Masks classify_avx2(const char* p, char* out) {
     };
     auto eq = [&](__m256i x, char c) { return _mm256_cmpeq_epi8(x, _mm256_set1_epi8(c)); };
     const __m256i folded = _mm256_or_si256(b, _mm256_set1_epi8(0x20));
-    const __m256i upper = in_range(b, 'A', 'Z');
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * part),
-                        _mm256_or_si256(b, _mm256_and_si256(upper, _mm256_set1_epi8(0x20))));
     m.space |= bits(_mm256_or_si256(in_range(b, 0x09, 0x0D), in_range(b, 0x1C, 0x20)));
     m.alpha |= bits(in_range(folded, 'a', 'z'));
     m.digit |= bits(in_range(b, '0', '9'));
@@ -166,6 +175,16 @@ Masks classify_avx2(const char* p, char* out) {
     m.non_ascii |= bits(b);
   }
   return m;
+}
+
+void lower_avx2(const char* p, char* out) {
+  for (int part = 0; part < 2; ++part) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32 * part));
+    const __m256i upper = _mm256_and_si256(_mm256_cmpgt_epi8(b, _mm256_set1_epi8('A' - 1)),
+                                           _mm256_cmpgt_epi8(_mm256_set1_epi8('Z' + 1), b));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32 * part),
+                        _mm256_or_si256(b, _mm256_and_si256(upper, _mm256_set1_epi8(0x20))));
+  }
 }
 
 Utf8Masks utf8_avx2(const char* p) {
@@ -186,7 +205,7 @@ HTUT_END_ISA
 
 HTUT_BEGIN_AVX512BW
 // The same with AVX-512BW: one register, and compares give the 64-bit masks directly.
-[[gnu::always_inline]] inline Masks classify_avx512(const char* p, char* out) {
+[[gnu::always_inline]] inline Masks classify_avx512(const char* p) {
   const __m512i b = _mm512_loadu_si512(p);
   // Unsigned range tests: (x - lo) <= (hi - lo).
   auto in_range = [](__m512i x, char lo, char hi) {
@@ -195,8 +214,6 @@ HTUT_BEGIN_AVX512BW
   };
   auto eq = [](__m512i x, char c) { return static_cast<uint64_t>(_mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c))); };
   const __m512i folded = _mm512_or_si512(b, _mm512_set1_epi8(0x20));
-  const uint64_t upper = in_range(b, 'A', 'Z');
-  _mm512_storeu_si512(out, _mm512_mask_add_epi8(b, upper, b, _mm512_set1_epi8(0x20)));
   Masks m;
   m.space = in_range(b, 0x09, 0x0D) | in_range(b, 0x1C, 0x20);
   m.alpha = in_range(folded, 'a', 'z');
@@ -206,6 +223,12 @@ HTUT_BEGIN_AVX512BW
   m.s = eq(folded, 's');
   m.non_ascii = static_cast<uint64_t>(_mm512_movepi8_mask(b));
   return m;
+}
+
+void lower_avx512(const char* p, char* out) {
+  const __m512i b = _mm512_loadu_si512(p);
+  const __mmask64 upper = _mm512_cmple_epu8_mask(_mm512_sub_epi8(b, _mm512_set1_epi8('A')), _mm512_set1_epi8('Z' - 'A'));
+  _mm512_storeu_si512(out, _mm512_mask_add_epi8(b, upper, b, _mm512_set1_epi8(0x20)));
 }
 
 Utf8Masks utf8_avx512(const char* p) {
@@ -316,6 +339,14 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
 // a window are such chunks.
 inline bool inert(const Masks& m, const Window& v) { return (v.word | v.general | m.at | m.colon) == 0; }
 
+// Counts a word of more than 16 bytes read from the text or the lowered
+// window (fold as for count_window).
+[[gnu::noinline]] void add_folded(const char* w, unsigned len, uint64_t fold, WordMap& words) {
+  char lowered[64 + kKeyPadding] = {};
+  for (unsigned i = 0; i < len; ++i) lowered[i] = static_cast<char>(w[i] | static_cast<char>(fold));
+  words.add_padded(lowered, len);
+}
+
 // Counts a word whose bytes (in lowered) include dropped ones (`drop`, bit 0
 // for its first byte): the bytes kept are copied together first.
 [[gnu::noinline]] void add_with_drops(const char* w, unsigned len, uint64_t drop, WordMap& words) {
@@ -328,12 +359,23 @@ inline bool inert(const Masks& m, const Window& v) { return (v.word | v.general 
   words.add_padded(kept, n);
 }
 
+// Bytes ORed into the 8-byte halves of a key read straight from the text:
+// in a word of an ASCII window (letters, digits and joined apostrophes)
+// setting bit 5 of every byte lowercases it and changes nothing else.
+inline constexpr uint64_t kAsciiFold = 0x2020202020202020ull;
+
 // Counts the words of the window's whole chunks (up to its last space, which
 // exists) and returns how many bytes they take. kUtf8: the window has
-// non-ASCII bytes (the masks of 2-byte code points matter).
+// non-ASCII bytes (the masks of 2-byte code points matter). Words are read
+// from `keys` (kKeyPadding readable bytes after the window) with `fold`
+// ORed in: the lowered window with 0, or, for an ASCII window, the text
+// itself with kAsciiFold. (Reading the text avoids a load of a key from the
+// lowered copy just stored: most CPUs cannot forward a 32- or 64-byte store
+// to an 8-byte load at any offset, so each such load waits until the store
+// has retired, which makes consecutive windows wait on each other.)
 template <bool kUtf8>
-[[gnu::always_inline]] inline unsigned count_window(const Masks& m, const Window& v, const char* lowered,
-                                                    WordMap& words, WordMap::ShortHasher& hasher) {
+[[gnu::always_inline]] inline unsigned count_window(const Masks& m, const Window& v, const char* keys, uint64_t fold,
+                                                    WordMap& words, WordMap::ShortView& view) {
   const uint64_t word = v.word;
   const uint64_t alpha = v.alpha;
   // Work on whole chunks only: up to and including the last space.
@@ -387,19 +429,19 @@ template <bool kUtf8>
     runs &= after;
     const uint64_t bits = (1ull << len) - 1;
     if (check_letters && ((alpha >> s) & bits) == 0) continue;
-    const char* w = lowered + s;
+    const char* w = keys + s;
     if (len > 16 || (has_drops && ((drop >> s) & bits) != 0)) [[unlikely]] {
       if (has_drops) {
         add_with_drops(w, len, drop >> s, words);
       } else {
-        words.add_padded(w, len);
+        add_folded(w, len, fold, words);
       }
-      hasher = words.short_hasher();  // adding may have drawn a new seed
+      view = words.short_view();  // adding may have rebuilt the table
       continue;
     }
     uint64_t lo, hi;
-    WordMap::load_short(w, len, lo, hi);
-    if (!words.count_short(lo, hi, hasher.hash(lo, hi))) hasher = words.short_hasher();
+    WordMap::load_short(w, len, fold, lo, hi);
+    if (!words.count_short(view, lo, hi)) view = words.short_view();
   }
   return last + 1;
 }
@@ -408,29 +450,35 @@ template <bool kUtf8>
 #define HTUT_COUNT_FN count_scalar
 #define HTUT_CLASSIFY_FN classify_scalar
 #define HTUT_UTF8_FN utf8_scalar
+#define HTUT_LOWER_FN lower_scalar
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
+#undef HTUT_LOWER_FN
 
 #if defined(HTUT_X86)
 #define HTUT_HEAD_CHECK 1
 #define HTUT_COUNT_FN count_sse2
 #define HTUT_CLASSIFY_FN classify_sse2
 #define HTUT_UTF8_FN utf8_sse2
+#define HTUT_LOWER_FN lower_sse2
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
+#undef HTUT_LOWER_FN
 
 HTUT_BEGIN_AVX2
 #define HTUT_COUNT_FN count_avx2
 #define HTUT_CLASSIFY_FN classify_avx2
 #define HTUT_UTF8_FN utf8_avx2
+#define HTUT_LOWER_FN lower_avx2
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
+#undef HTUT_LOWER_FN
 HTUT_END_ISA
 
 #undef HTUT_HEAD_CHECK  // AVX-512 classifies a whole window about as cheaply
@@ -439,10 +487,12 @@ HTUT_BEGIN_AVX512BW
 #define HTUT_COUNT_FN count_avx512
 #define HTUT_CLASSIFY_FN classify_avx512
 #define HTUT_UTF8_FN utf8_avx512
+#define HTUT_LOWER_FN lower_avx512
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
+#undef HTUT_LOWER_FN
 HTUT_END_ISA
 #endif
 

@@ -30,6 +30,8 @@ class SpillTarget {
 };
 
 class WordMap {
+  struct Slot;
+
  public:
   WordMap();
 
@@ -59,24 +61,23 @@ class WordMap {
 
   // The fast path's way in, for keys of 1 to 16 bytes: lo and hi are the
   // key's bytes, little-endian, zero past its end (words never hold a NUL).
-  // hash_short() hashes them, count_short() counts them. Counting may rebuild
-  // the table with a new seed: hashes taken before are stale then.
-  uint64_t hash_short(uint64_t lo, uint64_t hi) const { return short_hasher().hash(lo, hi); }
-  // The hash as a value: a caller's loop can keep the seed in registers
-  // (stores to its own uint64_t data could alias the map's members).
-  // Valid until the map draws a new seed.
-  struct ShortHasher {
-    uint64_t seed[4];
-    uint64_t hash(uint64_t lo, uint64_t hi) const {
-      const __uint128_t r = static_cast<__uint128_t>(lo ^ seed[0]) * (hi ^ seed[1]);
-      return mix(static_cast<uint64_t>(r) ^ seed[2], static_cast<uint64_t>(r >> 64) ^ seed[3]);
-    }
+  uint64_t hash_short(uint64_t lo, uint64_t hi) const { return mix(lo ^ seed_[0], hi ^ seed_[1]); }
+  // The seed and the table as a value a caller's loop keeps in registers:
+  // the map's own members would be reloaded after every count, since the
+  // compiler must assume the count's store may change them. Valid until the
+  // map rebuilds its table or draws a new seed; count_short() says when.
+  struct ShortView {
+    uint64_t seed[2];
+    Slot* slots;
+    size_t mask;
+    uint64_t hash(uint64_t lo, uint64_t hi) const { return mix(lo ^ seed[0], hi ^ seed[1]); }
   };
-  ShortHasher short_hasher() const { return ShortHasher{{seed_[0], seed_[1], seed_[2], seed_[3]}}; }
-  // Returns false when the word was not in its home slot: then the map may
-  // have drawn a new seed (take a new short_hasher()).
-  bool count_short(uint64_t lo, uint64_t hi, uint64_t hash) {
-    Slot& s = slots_[hash & mask_];
+  ShortView short_view() { return ShortView{{seed_[0], seed_[1]}, slots_.data(), mask_}; }
+  // Counts the key. Returns false when it was not in its home slot: then the
+  // map may have changed its table or seed (take a new short_view()).
+  bool count_short(const ShortView& view, uint64_t lo, uint64_t hi) {
+    const uint64_t hash = view.hash(lo, hi);
+    Slot& s = view.slots[hash & view.mask];
     // Short keys are compared whole in the slot: two equal 16-byte blocks are
     // the same word (the zero padding gives the length away), and a long
     // key's slot never looks like a short key (kLongTag).
@@ -87,11 +88,13 @@ class WordMap {
     count_short_probing(lo, hi, hash);
     return false;
   }
-  static void load_short(const char* p, size_t len, uint64_t& lo, uint64_t& hi) {
+  static void load_short(const char* p, size_t len, uint64_t& lo, uint64_t& hi) { load_short(p, len, 0, lo, hi); }
+  // The same with `fold` ORed into both halves before masking.
+  static void load_short(const char* p, size_t len, uint64_t fold, uint64_t& lo, uint64_t& hi) {
     std::memcpy(&lo, p, 8);
     std::memcpy(&hi, p + 8, 8);
-    lo &= kLowMask[len];
-    hi &= kHighMask[len];
+    lo = (lo | fold) & kLowMask[len];
+    hi = (hi | fold) & kHighMask[len];
   }
 
   // Counts n occurrences of the len bytes at p. p must have kKeyPadding
@@ -149,14 +152,19 @@ class WordMap {
   // (getrandom) for every map, i.e. for every count. Why that is enough
   // against hash flooding: nobody outside ever sees a hash or the seed (the
   // result is ordered by count and word, not by slot), so colliding words must
-  // be found offline without knowing 256 random bits. Each 16-byte block is
-  // XORed with secret words before a full 64x64->128-bit multiply, and the
-  // folded product goes through a second keyed multiply (the rapidhash/wyhash
-  // construction): which slot a word lands in is unpredictable without the
-  // seed. A timing attack that learned something about one seed would learn
-  // it about a map that no longer exists. Probing stays bounded regardless:
-  // a probe run longer than kMaxProbe makes the map rehash with a fresh seed
-  // (and grow, when it may).
+  // be found offline without knowing 256 random bits. A short key's two
+  // 8-byte halves are XORed with secret words and multiplied into 128 bits,
+  // and the halves of the product are XORed (the core step of wyhash and
+  // rapidhash). The table takes the low bits of that: bits 64 and up of
+  // the product (multiply-shift hashing with a secret multiplier) XORed with
+  // its low bits, so which slot a word lands in depends on every key bit and
+  // on both secrets. (rapidhash adds a second keyed multiply so that all 64
+  // bits avalanche; a table that uses 10 to 26 bits does not need it, and it
+  // cost about 10% of the counting time on English text.) Long keys take
+  // more rounds and that second multiply. A timing attack that learned
+  // something about one seed would learn it about a map that no longer
+  // exists. Probing stays bounded regardless: a probe run longer than
+  // kMaxProbe makes the map rehash with a fresh seed (and grow, when it may).
   // Keys of more than 16 bytes: 16 more bytes per round, masked at the end.
   uint64_t hash_long(const char* p, size_t len) const {
     uint64_t lo, hi;
@@ -175,9 +183,18 @@ class WordMap {
     return mix(static_cast<uint64_t>(r) ^ seed_[2] ^ len, static_cast<uint64_t>(r >> 64) ^ seed_[3]);
   }
 
+  // The 128-bit product of a and b, its halves XORed.
   static uint64_t mix(uint64_t a, uint64_t b) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    // GCC 12 sends a __uint128_t through the stack in the fast path's loop
+    // (a store and a reload on every word's critical path); MUL does not.
+    uint64_t lo, hi;
+    asm("mulq %[b]" : "=a"(lo), "=d"(hi) : "a"(a), [b] "r"(b) : "cc");
+    return lo ^ hi;
+#else
     const __uint128_t r = static_cast<__uint128_t>(a) * b;
     return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+#endif
   }
 
   // The slot of a key, or the empty slot where it goes (last_probe_ says how far from home).
