@@ -51,6 +51,11 @@ struct Utf8Masks {
   uint64_t x80 = 0;
 };
 
+// The TwoByteProps flags of a window's 2-byte code points, one bit each at the lead byte.
+struct LeadFlags {
+  uint64_t word = 0, letter = 0, space = 0, general = 0, drop_second = 0;
+};
+
 // The masks of single bytes, with their byte.
 inline std::array<std::pair<char, uint64_t*>, 5> single_bytes(Masks& m) {
   return {{{'\'', &m.apos}, {'@', &m.at}, {':', &m.colon}, {'/', &m.slash}, {'.', &m.dot}}};
@@ -99,6 +104,20 @@ Utf8Masks utf8_scalar(const char* p) {
   return u;
 }
 
+// Gathers bit k of every byte of `flags` (64 bytes of TwoByteProps flags) into LeadFlags.
+LeadFlags lead_flags_scalar(const uint8_t* flags) {
+  LeadFlags f;
+  for (int i = 0; i < 64; ++i) {
+    const uint64_t bit = 1ull << i;
+    if (flags[i] & TwoByteProps::kWord) f.word |= bit;
+    if (flags[i] & TwoByteProps::kLetter) f.letter |= bit;
+    if (flags[i] & TwoByteProps::kSpace) f.space |= bit;
+    if (flags[i] & TwoByteProps::kGeneralPath) f.general |= bit;
+    if (flags[i] & TwoByteProps::kDropSecond) f.drop_second |= bit;
+  }
+  return f;
+}
+
 #if defined(HTUT_X86)
 // Classifies 64 bytes with SSE2 (the x86-64 baseline).
 Masks classify_sse2(const char* p) {
@@ -133,6 +152,23 @@ void lower_sse2(const char* p, char* out) {
     const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(b, _mm_set1_epi8('A' - 1)), _mm_cmplt_epi8(b, _mm_set1_epi8('Z' + 1)));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 * part), _mm_or_si128(b, _mm_and_si128(upper, _mm_set1_epi8(0x20))));
   }
+}
+
+LeadFlags lead_flags_sse2(const uint8_t* flags) {
+  LeadFlags f;
+  for (int part = 0; part < 4; ++part) {
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(flags + 16 * part));
+    // Shifting 16-bit lanes left by 7 - k moves bit k of each byte to its bit 7.
+    auto bit = [&](int shift) {
+      return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_slli_epi16(b, shift)))) << (16 * part);
+    };
+    f.word |= bit(7);
+    f.letter |= bit(6);
+    f.space |= bit(5);
+    f.general |= bit(4);
+    f.drop_second |= bit(3);
+  }
+  return f;
 }
 
 Utf8Masks utf8_sse2(const char* p) {
@@ -187,6 +223,23 @@ void lower_avx2(const char* p, char* out) {
   }
 }
 
+LeadFlags lead_flags_avx2(const uint8_t* flags) {
+  LeadFlags f;
+  for (int part = 0; part < 2; ++part) {
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(flags + 32 * part));
+    auto bit = [&](int shift) {
+      return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_slli_epi16(b, shift))))
+             << (32 * part);
+    };
+    f.word |= bit(7);
+    f.letter |= bit(6);
+    f.space |= bit(5);
+    f.general |= bit(4);
+    f.drop_second |= bit(3);
+  }
+  return f;
+}
+
 Utf8Masks utf8_avx2(const char* p) {
   Utf8Masks u;
   for (int part = 0; part < 2; ++part) {
@@ -229,6 +282,15 @@ void lower_avx512(const char* p, char* out) {
   const __m512i b = _mm512_loadu_si512(p);
   const __mmask64 upper = _mm512_cmple_epu8_mask(_mm512_sub_epi8(b, _mm512_set1_epi8('A')), _mm512_set1_epi8('Z' - 'A'));
   _mm512_storeu_si512(out, _mm512_mask_add_epi8(b, upper, b, _mm512_set1_epi8(0x20)));
+}
+
+LeadFlags lead_flags_avx512(const uint8_t* flags) {
+  const __m512i b = _mm512_loadu_si512(flags);
+  auto bit = [&](uint8_t flag) {
+    return static_cast<uint64_t>(_mm512_test_epi8_mask(b, _mm512_set1_epi8(static_cast<char>(flag))));
+  };
+  return LeadFlags{bit(TwoByteProps::kWord), bit(TwoByteProps::kLetter), bit(TwoByteProps::kSpace),
+                   bit(TwoByteProps::kGeneralPath), bit(TwoByteProps::kDropSecond)};
 }
 
 Utf8Masks utf8_avx512(const char* p) {
@@ -291,6 +353,10 @@ inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.
 // UTF-8 bytes (Latin-1 and Latin Extended letters, Greek, Cyrillic...),
 // looked up one by one in an 8 KiB table (fetched on first need into
 // `table`). Their lowercase goes into `lowered`.
+// (kLeadFlags turns the flag bytes the loop below stores into masks, with the
+// caller's instruction set: a scalar bit-by-bit update of five masks per code
+// point cost about twice as much.)
+template <LeadFlags (*kLeadFlags)(const uint8_t*)>
 inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p, char* lowered,
                               const TwoByteProps*& table) {
   Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0, u.cont, 0};
@@ -313,20 +379,24 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
     }
   }
   uint64_t leads = u.lead2 & before_general;
-  if (leads != 0 && table == nullptr) table = two_byte_props_table();
-  while (leads != 0) {
-    const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
-    leads &= leads - 1;
-    const auto lead = static_cast<unsigned char>(p[i]);
-    const auto cont = static_cast<unsigned char>(p[i + 1]);
-    const TwoByteProps e = table[(lead & 0x1Fu) << 6 | (cont & 0x3Fu)];
-    std::memcpy(lowered + i, &e.lowered, 2);
-    const uint64_t pair = 3ull << i;
-    v.word |= pair * (e.flags & TwoByteProps::kWord);
-    v.alpha |= pair * ((e.flags / TwoByteProps::kLetter) & 1u);
-    v.space |= pair * ((e.flags / TwoByteProps::kSpace) & 1u);
-    v.general |= (1ull << i) * ((e.flags / TwoByteProps::kGeneralPath) & 1u);
-    v.drop |= (2ull << i) * ((e.flags / TwoByteProps::kDropSecond) & 1u);
+  if (leads != 0) {
+    if (table == nullptr) table = two_byte_props_table();
+    alignas(64) uint8_t flags[64] = {};  // each lead's TwoByteProps flags, at its byte
+    do {
+      const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
+      leads &= leads - 1;
+      const auto lead = static_cast<unsigned char>(p[i]);
+      const auto cont = static_cast<unsigned char>(p[i + 1]);
+      const TwoByteProps e = table[(lead & 0x1Fu) << 6 | (cont & 0x3Fu)];
+      std::memcpy(lowered + i, &e.lowered, 2);
+      flags[i] = e.flags;
+    } while (leads != 0);
+    const LeadFlags f = kLeadFlags(flags);
+    v.word |= f.word | f.word << 1;
+    v.alpha |= f.letter | f.letter << 1;
+    v.space |= f.space | f.space << 1;
+    v.general |= f.general;
+    v.drop |= f.drop_second << 1;
   }
   if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
   return v;
@@ -342,8 +412,14 @@ inline bool inert(const Masks& m, const Window& v) { return (v.word | v.general 
 // Counts a word of more than 16 bytes read from the text or the lowered
 // window (fold as for count_window).
 [[gnu::noinline]] void add_folded(const char* w, unsigned len, uint64_t fold, WordMap& words) {
+  if (fold == 0) return words.add_padded(w, len);
   char lowered[64 + kKeyPadding] = {};
-  for (unsigned i = 0; i < len; ++i) lowered[i] = static_cast<char>(w[i] | static_cast<char>(fold));
+  for (unsigned i = 0; i < len; i += 8) {
+    uint64_t part;
+    std::memcpy(&part, w + i, 8);
+    part |= fold;
+    std::memcpy(lowered + i, &part, 8);
+  }
   words.add_padded(lowered, len);
 }
 
@@ -451,11 +527,13 @@ template <bool kUtf8>
 #define HTUT_CLASSIFY_FN classify_scalar
 #define HTUT_UTF8_FN utf8_scalar
 #define HTUT_LOWER_FN lower_scalar
+#define HTUT_LEAD_FLAGS_FN lead_flags_scalar
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
+#undef HTUT_LEAD_FLAGS_FN
 
 #if defined(HTUT_X86)
 #define HTUT_HEAD_CHECK 1
@@ -463,22 +541,26 @@ template <bool kUtf8>
 #define HTUT_CLASSIFY_FN classify_sse2
 #define HTUT_UTF8_FN utf8_sse2
 #define HTUT_LOWER_FN lower_sse2
+#define HTUT_LEAD_FLAGS_FN lead_flags_sse2
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
+#undef HTUT_LEAD_FLAGS_FN
 
 HTUT_BEGIN_AVX2
 #define HTUT_COUNT_FN count_avx2
 #define HTUT_CLASSIFY_FN classify_avx2
 #define HTUT_UTF8_FN utf8_avx2
 #define HTUT_LOWER_FN lower_avx2
+#define HTUT_LEAD_FLAGS_FN lead_flags_avx2
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
+#undef HTUT_LEAD_FLAGS_FN
 HTUT_END_ISA
 
 #undef HTUT_HEAD_CHECK  // AVX-512 classifies a whole window about as cheaply
@@ -488,11 +570,13 @@ HTUT_BEGIN_AVX512BW
 #define HTUT_CLASSIFY_FN classify_avx512
 #define HTUT_UTF8_FN utf8_avx512
 #define HTUT_LOWER_FN lower_avx512
+#define HTUT_LEAD_FLAGS_FN lead_flags_avx512
 #include "wordcount/ascii_fast_path_loop.inc"
 #undef HTUT_COUNT_FN
 #undef HTUT_CLASSIFY_FN
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
+#undef HTUT_LEAD_FLAGS_FN
 HTUT_END_ISA
 #endif
 
