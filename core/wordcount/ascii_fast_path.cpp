@@ -154,21 +154,23 @@ void lower_sse2(const char* p, char* out) {
   }
 }
 
+// LeadFlags from top_bits(shift): the mask of bit 7 of every byte after
+// shifting 16-bit lanes left by shift, i.e. of bit 7 - shift of every byte.
+template <class TopBits>
+LeadFlags lead_flags_by_shift(TopBits top_bits) {
+  static_assert(TwoByteProps::kWord == 1 && TwoByteProps::kDropSecond == 16);
+  return LeadFlags{top_bits(7), top_bits(6), top_bits(5), top_bits(4), top_bits(3)};
+}
+
 LeadFlags lead_flags_sse2(const uint8_t* flags) {
-  LeadFlags f;
-  for (int part = 0; part < 4; ++part) {
-    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(flags + 16 * part));
-    // Shifting 16-bit lanes left by 7 - k moves bit k of each byte to its bit 7.
-    auto bit = [&](int shift) {
-      return static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_slli_epi16(b, shift)))) << (16 * part);
-    };
-    f.word |= bit(7);
-    f.letter |= bit(6);
-    f.space |= bit(5);
-    f.general |= bit(4);
-    f.drop_second |= bit(3);
-  }
-  return f;
+  return lead_flags_by_shift([flags](int shift) {
+    uint64_t mask = 0;
+    for (int part = 0; part < 4; ++part) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(flags + 16 * part));
+      mask |= static_cast<uint64_t>(static_cast<uint16_t>(_mm_movemask_epi8(_mm_slli_epi16(b, shift)))) << (16 * part);
+    }
+    return mask;
+  });
 }
 
 Utf8Masks utf8_sse2(const char* p) {
@@ -224,20 +226,15 @@ void lower_avx2(const char* p, char* out) {
 }
 
 LeadFlags lead_flags_avx2(const uint8_t* flags) {
-  LeadFlags f;
-  for (int part = 0; part < 2; ++part) {
-    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(flags + 32 * part));
-    auto bit = [&](int shift) {
-      return static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_slli_epi16(b, shift))))
-             << (32 * part);
-    };
-    f.word |= bit(7);
-    f.letter |= bit(6);
-    f.space |= bit(5);
-    f.general |= bit(4);
-    f.drop_second |= bit(3);
-  }
-  return f;
+  return lead_flags_by_shift([flags](int shift) {
+    uint64_t mask = 0;
+    for (int part = 0; part < 2; ++part) {
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(flags + 32 * part));
+      mask |= static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_slli_epi16(b, shift))))
+              << (32 * part);
+    }
+    return mask;
+  });
 }
 
 Utf8Masks utf8_avx2(const char* p) {
