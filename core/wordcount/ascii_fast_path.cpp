@@ -281,7 +281,7 @@ void lower_avx512(const char* p, char* out) {
   _mm512_storeu_si512(out, _mm512_mask_add_epi8(b, upper, b, _mm512_set1_epi8(0x20)));
 }
 
-LeadFlags lead_flags_avx512(const uint8_t* flags) {
+[[gnu::always_inline]] inline LeadFlags lead_flags_avx512(const uint8_t* flags) {
   const __m512i b = _mm512_loadu_si512(flags);
   auto bit = [&](uint8_t flag) {
     return static_cast<uint64_t>(_mm512_test_epi8_mask(b, _mm512_set1_epi8(static_cast<char>(flag))));
@@ -341,22 +341,23 @@ struct Window {
   uint64_t drop;     // second bytes of code points whose lowercase is 1 byte (not part of the word)
   uint64_t cont;     // continuation bytes
   uint64_t apos3;    // first bytes of U+2019 (’, an apostrophe; lowered to ')
+  uint64_t leads;    // first bytes of the 2-byte code points whose flags classify_window stored
 };
 
 // A window of ASCII only.
-inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.alpha, m.space, 0, 0, 0, 0}; }
+inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.alpha, m.space, 0, 0, 0, 0, 0}; }
 
 // Completes the classification of a window (m) with its code points of 2
 // UTF-8 bytes (Latin-1 and Latin Extended letters, Greek, Cyrillic...),
 // looked up one by one in an 8 KiB table (fetched on first need into
 // `table`). Their lowercase goes into `lowered`.
-// (kLeadFlags turns the flag bytes the loop below stores into masks, with the
-// caller's instruction set: a scalar bit-by-bit update of five masks per code
-// point cost about twice as much.)
-template <LeadFlags (*kLeadFlags)(const uint8_t*)>
-inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p, char* lowered,
+// Their flags go into `flags` (64 bytes, each at its lead byte) and
+// v.leads says where: add_lead_flags() completes the window with their
+// masks, which the caller computes with its instruction set (a scalar
+// update of five masks per code point cost about twice as much).
+inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p, char* lowered, uint8_t* flags,
                               const TwoByteProps*& table) {
-  Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0, u.cont, 0};
+  Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0, u.cont, 0, 0};
   // Non-ASCII bytes that are not a whole 2-byte sequence (a lead at byte 63
   // counts as cut) or E2 80 xx.
   v.general = (m.non_ascii & ~(u.lead2 | u.cont)) | (u.lead2 & ~(u.cont >> 1)) | (u.cont & ~(u.lead2 << 1));
@@ -376,9 +377,10 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
     }
   }
   uint64_t leads = u.lead2 & before_general;
+  v.leads = leads;
   if (leads != 0) {
     if (table == nullptr) table = two_byte_props_table();
-    alignas(64) uint8_t flags[64] = {};  // each lead's TwoByteProps flags, at its byte
+    std::memset(flags, 0, 64);
     do {
       const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
       leads &= leads - 1;
@@ -388,15 +390,19 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
       std::memcpy(lowered + i, &e.lowered, 2);
       flags[i] = e.flags;
     } while (leads != 0);
-    const LeadFlags f = kLeadFlags(flags);
-    v.word |= f.word | f.word << 1;
-    v.alpha |= f.letter | f.letter << 1;
-    v.space |= f.space | f.space << 1;
-    v.general |= f.general;
-    v.drop |= f.drop_second << 1;
   }
   if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
   return v;
+}
+
+// Adds the masks of a window's 2-byte code points (f: their flags at their lead bytes).
+inline void add_lead_flags(Window& v, const LeadFlags& f) {
+  v.word |= f.word | f.word << 1;
+  v.alpha |= f.letter | f.letter << 1;
+  v.space |= f.space | f.space << 1;
+  v.general |= f.general;
+  v.drop |= f.drop_second << 1;
+  if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
 }
 
 // Whether a window that is all inside one chunk adds nothing to it: no word

@@ -155,7 +155,11 @@ void WordMap::reserve_arena() {
 void WordMap::grow() { rehash(slots_.size() * 2, false); }
 
 uint64_t WordMap::hash_of(const Slot& s) const {
-  return s.len <= 16 ? hash_short(s.lo, s.hi) : hash_long(arena_.data() + (s.lo & ~kLongTag), s.len);
+  if (s.len <= 16) return hash_short(s.lo, s.hi);
+  // hash_long reads past the key: copy it where that is allowed.
+  std::string padded(arena_.data() + (s.lo & ~kLongTag), s.len);
+  padded.append(kKeyPadding, '\0');
+  return hash_long(padded.data(), s.len);
 }
 
 void WordMap::rehash(size_t slots, bool reseed) {

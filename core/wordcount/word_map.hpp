@@ -166,35 +166,43 @@ class WordMap {
   // exists. Probing stays bounded regardless: a probe run longer than
   // kMaxProbe makes the map rehash with a fresh seed (and grow, when it may).
   // Keys of more than 16 bytes: 16 more bytes per round, masked at the end.
+  // p must have kKeyPadding readable bytes after the key (they are masked off).
   uint64_t hash_long(const char* p, size_t len) const {
-    uint64_t lo, hi;
-    std::memcpy(&lo, p, 8);
-    std::memcpy(&hi, p + 8, 8);
-    uint64_t a = lo ^ seed_[0], b = hi ^ seed_[1];
+    uint64_t a, b;
+    std::memcpy(&a, p, 8);
+    std::memcpy(&b, p + 8, 8);
+    a ^= seed_[0];
+    b ^= seed_[1];
     for (size_t i = 16; i < len; i += 16) {
-      uint64_t c = 0, d = 0;
-      const size_t rest = len - i;
-      std::memcpy(&c, p + i, rest < 8 ? rest : 8);
-      if (rest > 8) std::memcpy(&d, p + i + 8, rest - 8 < 8 ? rest - 8 : 8);
-      a = mix(a, b) ^ c ^ seed_[2];
-      b = d ^ seed_[3];
+      uint64_t c, d;
+      std::memcpy(&c, p + i, 8);
+      std::memcpy(&d, p + i + 8, 8);
+      const size_t rest = len - i < 16 ? len - i : 16;
+      a = mix(a, b) ^ (c & kLowMask[rest]) ^ seed_[2];
+      b = (d & kHighMask[rest]) ^ seed_[3];
     }
-    const __uint128_t r = static_cast<__uint128_t>(a) * b;
-    return mix(static_cast<uint64_t>(r) ^ seed_[2] ^ len, static_cast<uint64_t>(r >> 64) ^ seed_[3]);
+    uint64_t lo, hi;
+    multiply(a, b, lo, hi);
+    return mix(lo ^ seed_[2] ^ len, hi ^ seed_[3]);
   }
 
-  // The 128-bit product of a and b, its halves XORed.
-  static uint64_t mix(uint64_t a, uint64_t b) {
+  // The 128-bit product of a and b.
+  static void multiply(uint64_t a, uint64_t b, uint64_t& lo, uint64_t& hi) {
 #if defined(__x86_64__) && defined(__GNUC__)
     // GCC 12 sends a __uint128_t through the stack in the fast path's loop
     // (a store and a reload on every word's critical path); MUL does not.
-    uint64_t lo, hi;
     asm("mulq %[b]" : "=a"(lo), "=d"(hi) : "a"(a), [b] "r"(b) : "cc");
-    return lo ^ hi;
 #else
     const __uint128_t r = static_cast<__uint128_t>(a) * b;
-    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+    lo = static_cast<uint64_t>(r);
+    hi = static_cast<uint64_t>(r >> 64);
 #endif
+  }
+  // The product's halves XORed.
+  static uint64_t mix(uint64_t a, uint64_t b) {
+    uint64_t lo, hi;
+    multiply(a, b, lo, hi);
+    return lo ^ hi;
   }
 
   // The slot of a key, or the empty slot where it goes (last_probe_ says how far from home).
