@@ -443,6 +443,38 @@ inline bool inert(const Masks& m, const Window& v) { return (v.word | v.general 
 // setting bit 5 of every byte lowercases it and changes nothing else.
 inline constexpr uint64_t kAsciiFold = 0x2020202020202020ull;
 
+// Counts the words of a window: each maximal run of bits in runs is one;
+// bit 63 is never set (it would need a space after it). kCheckLetters: a word
+// needs a letter (a bit in alpha).
+// (Hashing a window's words first and prefetching their slots measured
+// slower: the table of real text is mostly in cache.)
+template <bool kUtf8, bool kCheckLetters>
+[[gnu::always_inline]] inline void count_runs(uint64_t runs, uint64_t alpha, uint64_t drop, bool has_drops,
+                                              const char* keys, uint64_t fold, WordMap& words,
+                                              WordMap::ShortView& view) {
+  while (runs != 0) {
+    const unsigned s = static_cast<unsigned>(__builtin_ctzll(runs));
+    const uint64_t after = runs + (runs & (0 - runs));  // clears the lowest run, sets the bit past it
+    const unsigned len = static_cast<unsigned>(__builtin_ctzll(after)) - s;
+    runs &= after;
+    const uint64_t bits = (1ull << len) - 1;
+    if (kCheckLetters && ((alpha >> s) & bits) == 0) continue;
+    const char* w = keys + s;
+    if (len > 16 || (has_drops && ((drop >> s) & bits) != 0)) [[unlikely]] {
+      if (has_drops) {
+        add_with_drops(w, len, drop >> s, words);
+      } else {
+        add_folded(w, len, fold, words);
+      }
+      view = words.short_view();  // adding may have rebuilt the table
+      continue;
+    }
+    uint64_t lo, hi;
+    WordMap::load_short(w, len, fold, lo, hi);
+    if (!words.count_short(view, lo, hi)) view = words.short_view();
+  }
+}
+
 // Counts the words of the window's whole chunks (up to its last space, which
 // exists) and returns how many bytes they take. kUtf8: the window has
 // non-ASCII bytes (the masks of 2-byte code points matter). Words are read
@@ -495,35 +527,15 @@ template <bool kUtf8>
   runs &= (runs << 1) | (runs >> 1);
   // Words without a letter go; only a window with digits, marks or other
   // numbers in its words has any (joined apostrophes stand between word characters).
-  const bool check_letters = (word & ~alpha & runs) != 0;
-
-  // Each maximal run of bits is one word; bit 63 is never set (it would need
-  // a space after it).
-  // (Hashing a window's words first and prefetching their slots measured
-  // slower: the table of real text is mostly in cache.)
-  while (runs != 0) {
-    const unsigned s = static_cast<unsigned>(__builtin_ctzll(runs));
-    const uint64_t after = runs + (runs & (0 - runs));  // clears the lowest run, sets the bit past it
-    const unsigned len = static_cast<unsigned>(__builtin_ctzll(after)) - s;
-    runs &= after;
-    const uint64_t bits = (1ull << len) - 1;
-    if (check_letters && ((alpha >> s) & bits) == 0) continue;
-    const char* w = keys + s;
-    if (len > 16 || (has_drops && ((drop >> s) & bits) != 0)) [[unlikely]] {
-      if (has_drops) {
-        add_with_drops(w, len, drop >> s, words);
-      } else {
-        add_folded(w, len, fold, words);
-      }
-      view = words.short_view();  // adding may have rebuilt the table
-      continue;
-    }
-    uint64_t lo, hi;
-    WordMap::load_short(w, len, fold, lo, hi);
-    if (!words.count_short(view, lo, hi)) view = words.short_view();
+  // (Two copies of the loop: most windows need no letter check.)
+  if ((word & ~alpha & runs) != 0) {
+    count_runs<kUtf8, true>(runs, alpha, drop, has_drops, keys, fold, words, view);
+  } else {
+    count_runs<kUtf8, false>(runs, alpha, drop, has_drops, keys, fold, words, view);
   }
   return last + 1;
 }
+
 
 // One loop per instruction set (ascii_fast_path_loop.inc), each compiled for it.
 #define HTUT_COUNT_FN count_scalar
