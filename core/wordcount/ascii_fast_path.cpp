@@ -443,19 +443,37 @@ inline bool inert(const Masks& m, const Window& v) { return (v.word | v.general 
 // setting bit 5 of every byte lowercases it and changes nothing else.
 inline constexpr uint64_t kAsciiFold = 0x2020202020202020ull;
 
+// The index of x's lowest set bit (x != 0). kPlainTzcnt: as one TZCNT.
+// GCC's tuning for any x86-64 puts an XOR before each TZCNT against a false
+// dependency on its destination that CPUs since Skylake no longer have (and
+// the loop runs about as many instructions per cycle as it can, so each one
+// counts); the AVX-512 loop, which runs only on such CPUs, does without. (On a
+// CPU without BMI1, TZCNT runs as BSF, the same for x != 0.)
+// (64 bits wide: an unsigned would be zero-extended before each use as an offset.)
+template <bool kPlainTzcnt>
+[[gnu::always_inline]] inline uint64_t lowest_bit(uint64_t x) {
+  if constexpr (kPlainTzcnt) {
+#if defined(HTUT_X86)
+    uint64_t i;
+    asm("tzcnt %1, %0" : "=r"(i) : "r"(x) : "cc");
+    return i;
+#endif
+  }
+  return static_cast<uint64_t>(__builtin_ctzll(x));
+}
+
 // Counts the words of a window: each maximal run of bits in runs is one;
 // bit 63 is never set (it would need a space after it). kCheckLetters: a word
 // needs a letter (a bit in alpha).
 // (Hashing a window's words first and prefetching their slots measured
 // slower: the table of real text is mostly in cache.)
-template <bool kUtf8, bool kCheckLetters>
+template <bool kUtf8, bool kCheckLetters, uint64_t kFold, bool kPlainTzcnt>
 [[gnu::always_inline]] inline void count_runs(uint64_t runs, uint64_t alpha, uint64_t drop, bool has_drops,
-                                              const char* keys, uint64_t fold, WordMap& words,
-                                              WordMap::ShortView& view) {
+                                              const char* keys, WordMap& words, WordMap::ShortView& view) {
   while (runs != 0) {
-    const unsigned s = static_cast<unsigned>(__builtin_ctzll(runs));
+    const uint64_t s = lowest_bit<kPlainTzcnt>(runs);
     const uint64_t after = runs + (runs & (0 - runs));  // clears the lowest run, sets the bit past it
-    const unsigned len = static_cast<unsigned>(__builtin_ctzll(after)) - s;
+    const uint64_t len = lowest_bit<kPlainTzcnt>(after) - s;
     runs &= after;
     const uint64_t bits = (1ull << len) - 1;
     if (kCheckLetters && ((alpha >> s) & bits) == 0) continue;
@@ -464,13 +482,13 @@ template <bool kUtf8, bool kCheckLetters>
       if (has_drops) {
         add_with_drops(w, len, drop >> s, words);
       } else {
-        add_folded(w, len, fold, words);
+        add_folded(w, len, kFold, words);
       }
       view = words.short_view();  // adding may have rebuilt the table
       continue;
     }
     uint64_t lo, hi;
-    WordMap::load_short(w, len, fold, lo, hi);
+    WordMap::load_short(w, len, kFold, lo, hi);
     if (!words.count_short(view, lo, hi)) view = words.short_view();
   }
 }
@@ -478,15 +496,15 @@ template <bool kUtf8, bool kCheckLetters>
 // Counts the words of the window's whole chunks (up to its last space, which
 // exists) and returns how many bytes they take. kUtf8: the window has
 // non-ASCII bytes (the masks of 2-byte code points matter). Words are read
-// from `keys` (kKeyPadding readable bytes after the window) with `fold`
+// from `keys` (kKeyPadding readable bytes after the window) with kFold
 // ORed in: the lowered window with 0, or, for an ASCII window, the text
 // itself with kAsciiFold. (Reading the text avoids a load of a key from the
 // lowered copy just stored: most CPUs cannot forward a 32- or 64-byte store
 // to an 8-byte load at any offset, so each such load waits until the store
 // has retired, which makes consecutive windows wait on each other.)
-template <bool kUtf8>
-[[gnu::always_inline]] inline unsigned count_window(const Masks& m, const Window& v, const char* keys, uint64_t fold,
-                                                    WordMap& words, WordMap::ShortView& view) {
+template <bool kUtf8, uint64_t kFold, bool kPlainTzcnt>
+[[gnu::always_inline]] inline unsigned count_window(const Masks& m, const Window& v, const char* keys, WordMap& words,
+                                                    WordMap::ShortView& view) {
   const uint64_t word = v.word;
   const uint64_t alpha = v.alpha;
   // Work on whole chunks only: up to and including the last space.
@@ -529,9 +547,9 @@ template <bool kUtf8>
   // numbers in its words has any (joined apostrophes stand between word characters).
   // (Two copies of the loop: most windows need no letter check.)
   if ((word & ~alpha & runs) != 0) {
-    count_runs<kUtf8, true>(runs, alpha, drop, has_drops, keys, fold, words, view);
+    count_runs<kUtf8, true, kFold, kPlainTzcnt>(runs, alpha, drop, has_drops, keys, words, view);
   } else {
-    count_runs<kUtf8, false>(runs, alpha, drop, has_drops, keys, fold, words, view);
+    count_runs<kUtf8, false, kFold, kPlainTzcnt>(runs, alpha, drop, has_drops, keys, words, view);
   }
   return last + 1;
 }
@@ -539,6 +557,7 @@ template <bool kUtf8>
 
 // One loop per instruction set (ascii_fast_path_loop.inc), each compiled for it.
 #define HTUT_COUNT_FN count_scalar
+#define HTUT_PLAIN_TZCNT false
 #define HTUT_CLASSIFY_FN classify_scalar
 #define HTUT_UTF8_FN utf8_scalar
 #define HTUT_LOWER_FN lower_scalar
@@ -549,10 +568,12 @@ template <bool kUtf8>
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
 #undef HTUT_LEAD_FLAGS_FN
+#undef HTUT_PLAIN_TZCNT
 
 #if defined(HTUT_X86)
 #define HTUT_HEAD_CHECK 1
 #define HTUT_COUNT_FN count_sse2
+#define HTUT_PLAIN_TZCNT false
 #define HTUT_CLASSIFY_FN classify_sse2
 #define HTUT_UTF8_FN utf8_sse2
 #define HTUT_LOWER_FN lower_sse2
@@ -563,9 +584,11 @@ template <bool kUtf8>
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
 #undef HTUT_LEAD_FLAGS_FN
+#undef HTUT_PLAIN_TZCNT
 
 HTUT_BEGIN_AVX2
 #define HTUT_COUNT_FN count_avx2
+#define HTUT_PLAIN_TZCNT false
 #define HTUT_CLASSIFY_FN classify_avx2
 #define HTUT_UTF8_FN utf8_avx2
 #define HTUT_LOWER_FN lower_avx2
@@ -576,12 +599,14 @@ HTUT_BEGIN_AVX2
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
 #undef HTUT_LEAD_FLAGS_FN
+#undef HTUT_PLAIN_TZCNT
 HTUT_END_ISA
 
 #undef HTUT_HEAD_CHECK  // AVX-512 classifies a whole window about as cheaply
 
 HTUT_BEGIN_AVX512BW
 #define HTUT_COUNT_FN count_avx512
+#define HTUT_PLAIN_TZCNT true
 #define HTUT_CLASSIFY_FN classify_avx512
 #define HTUT_UTF8_FN utf8_avx512
 #define HTUT_LOWER_FN lower_avx512
@@ -592,6 +617,7 @@ HTUT_BEGIN_AVX512BW
 #undef HTUT_UTF8_FN
 #undef HTUT_LOWER_FN
 #undef HTUT_LEAD_FLAGS_FN
+#undef HTUT_PLAIN_TZCNT
 HTUT_END_ISA
 #endif
 
