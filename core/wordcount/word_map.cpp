@@ -33,15 +33,14 @@ void secure_random(void* out, size_t size) {
 }
 }  // namespace
 
-// Masks that keep the first n bytes of a little-endian 16-byte load.
-const uint64_t WordMap::kLowMask[17] = {low_mask(0),  low_mask(1),  low_mask(2),  low_mask(3),  low_mask(4),
-                                        low_mask(5),  low_mask(6),  low_mask(7),  low_mask(8),  low_mask(9),
-                                        low_mask(10), low_mask(11), low_mask(12), low_mask(13), low_mask(14),
-                                        low_mask(15), low_mask(16)};
-const uint64_t WordMap::kHighMask[17] = {high_mask(0),  high_mask(1),  high_mask(2),  high_mask(3),  high_mask(4),
-                                         high_mask(5),  high_mask(6),  high_mask(7),  high_mask(8),  high_mask(9),
-                                         high_mask(10), high_mask(11), high_mask(12), high_mask(13), high_mask(14),
-                                         high_mask(15), high_mask(16)};
+// Masks that keep the first n bytes of a little-endian 16-byte load: the
+// low half's for n = 0..16, then the high half's.
+const uint64_t WordMap::kKeyMasks[34] = {
+    low_mask(0),   low_mask(1),   low_mask(2),   low_mask(3),   low_mask(4),   low_mask(5),   low_mask(6),
+    low_mask(7),   low_mask(8),   low_mask(9),   low_mask(10),  low_mask(11),  low_mask(12),  low_mask(13),
+    low_mask(14),  low_mask(15),  low_mask(16),  high_mask(0),  high_mask(1),  high_mask(2),  high_mask(3),
+    high_mask(4),  high_mask(5),  high_mask(6),  high_mask(7),  high_mask(8),  high_mask(9),  high_mask(10),
+    high_mask(11), high_mask(12), high_mask(13), high_mask(14), high_mask(15), high_mask(16)};
 
 WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {
   secure_random(seed_, sizeof seed_);

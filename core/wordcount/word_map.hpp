@@ -93,8 +93,8 @@ class WordMap {
   static void load_short(const char* p, size_t len, uint64_t fold, uint64_t& lo, uint64_t& hi) {
     std::memcpy(&lo, p, 8);
     std::memcpy(&hi, p + 8, 8);
-    lo = (lo | fold) & kLowMask[len];
-    hi = (hi | fold) & kHighMask[len];
+    lo = (lo | fold) & key_low_mask(len);
+    hi = (hi | fold) & key_high_mask(len);
   }
 
   // Counts n occurrences of the len bytes at p. p must have kKeyPadding
@@ -178,8 +178,8 @@ class WordMap {
       std::memcpy(&c, p + i, 8);
       std::memcpy(&d, p + i + 8, 8);
       const size_t rest = len - i < 16 ? len - i : 16;
-      a = mix(a, b) ^ (c & kLowMask[rest]) ^ seed_[2];
-      b = (d & kHighMask[rest]) ^ seed_[3];
+      a = mix(a, b) ^ (c & key_low_mask(rest)) ^ seed_[2];
+      b = (d & key_high_mask(rest)) ^ seed_[3];
     }
     uint64_t lo, hi;
     multiply(a, b, lo, hi);
@@ -272,8 +272,11 @@ class WordMap {
   static constexpr size_t kMaxKeyBytes = 512;
   // Fewest words in a run when the budget is smaller than the initial table.
   static constexpr size_t kMinRunWords = 4;
-  static const uint64_t kLowMask[17];
-  static const uint64_t kHighMask[17];
+  // The masks of a key of n bytes for its low and high half: one array, so
+  // the window loop needs one register for both.
+  static const uint64_t kKeyMasks[34];
+  static uint64_t key_low_mask(size_t n) { return kKeyMasks[n]; }
+  static uint64_t key_high_mask(size_t n) { return kKeyMasks[17 + n]; }
 
   uint64_t seed_[4];
   size_t last_probe_ = 0;
