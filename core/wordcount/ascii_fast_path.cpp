@@ -470,11 +470,14 @@ template <bool kPlainTzcnt>
 template <bool kUtf8, bool kCheckLetters, uint64_t kFold, bool kPlainTzcnt>
 [[gnu::always_inline]] inline void count_runs(uint64_t runs, uint64_t alpha, uint64_t drop, bool has_drops,
                                               const char* keys, WordMap& words, WordMap::ShortView& view) {
-  while (runs != 0) {
-    const uint64_t s = lowest_bit<kPlainTzcnt>(runs);
-    const uint64_t after = runs + (runs & (0 - runs));  // clears the lowest run, sets the bit past it
-    const uint64_t len = lowest_bit<kPlainTzcnt>(after) - s;
-    runs &= after;
+  // Each word's first bit, and the bit past its end.
+  uint64_t starts = runs & ~(runs << 1);
+  uint64_t ends = (runs + starts) & ~runs;
+  while (starts != 0) {
+    const uint64_t s = lowest_bit<kPlainTzcnt>(starts);
+    const uint64_t len = lowest_bit<kPlainTzcnt>(ends) - s;
+    starts &= starts - 1;
+    ends &= ends - 1;
     const uint64_t bits = (1ull << len) - 1;
     if (kCheckLetters && ((alpha >> s) & bits) == 0) continue;
     const char* w = keys + s;
