@@ -347,14 +347,36 @@ struct Window {
 // A window of ASCII only.
 inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.alpha, m.space, 0, 0, 0, 0, 0}; }
 
+// Whitespace counts only before the first byte for the general path.
+inline Window finish(Window v) {
+  if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
+  return v;
+}
+
+// The properties of the 2-byte code point at p[i]; its lowercase goes to lowered[i].
+inline TwoByteProps lower_two_byte(const char* p, unsigned i, char* lowered, const TwoByteProps* table) {
+  const auto lead = static_cast<unsigned char>(p[i]);
+  const auto cont = static_cast<unsigned char>(p[i + 1]);
+  const TwoByteProps e = table[(lead & 0x1Fu) << 6 | (cont & 0x3Fu)];
+  std::memcpy(lowered + i, &e.lowered, 2);
+  return e;
+}
+
+// Up to this many 2-byte code points in a window update its masks one by
+// one; more store their flags for the vector unit. (Clearing the lowest set
+// bit this many times is cheaper than POPCNT, which x86-64's baseline lacks.)
+inline constexpr int kFewLeads = 4;
+
 // Completes the classification of a window (m) with its code points of 2
 // UTF-8 bytes (Latin-1 and Latin Extended letters, Greek, Cyrillic...),
 // looked up one by one in an 8 KiB table (fetched on first need into
 // `table`). Their lowercase goes into `lowered`.
-// Their flags go into `flags` (64 bytes, each at its lead byte) and
-// v.leads says where: add_lead_flags() completes the window with their
-// masks, which the caller computes with its instruction set (a scalar
-// update of five masks per code point cost about twice as much).
+// Up to kFewLeads of them update the masks one by one. With more, their
+// flags go into `flags` (64 bytes, each at its lead byte) and v.leads says
+// where: add_lead_flags() completes the window with their masks, which the
+// caller computes with its instruction set (for Russian or Greek text the
+// one-by-one update cost about twice as much; for one or two code points the
+// wait for the flag bytes' stores costs more than it).
 inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p, char* lowered, uint8_t* flags,
                               const TwoByteProps*& table) {
   Window v{m.alpha | m.digit, m.alpha, m.space, 0, 0, u.cont, 0, 0};
@@ -377,22 +399,37 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
     }
   }
   uint64_t leads = u.lead2 & before_general;
+  if (leads == 0) return finish(v);
+  if (table == nullptr) table = two_byte_props_table();
+  uint64_t beyond_few = leads;  // the leads past the first kFewLeads
+  for (int i = 0; i < kFewLeads; ++i) beyond_few &= beyond_few - 1;
+  if (beyond_few == 0) {
+    // A few (German or French words in English): their masks one by one,
+    // without waiting for the flag bytes' stores.
+    do {
+      const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
+      leads &= leads - 1;
+      const TwoByteProps e = lower_two_byte(p, i, lowered, table);
+      const uint64_t pair = 3ull << i;
+      v.word |= pair * (e.flags & TwoByteProps::kWord);
+      v.alpha |= pair * ((e.flags / TwoByteProps::kLetter) & 1u);
+      v.space |= pair * ((e.flags / TwoByteProps::kSpace) & 1u);
+      v.general |= (1ull << i) * ((e.flags / TwoByteProps::kGeneralPath) & 1u);
+      v.drop |= (2ull << i) * ((e.flags / TwoByteProps::kDropSecond) & 1u);
+    } while (leads != 0);
+    return finish(v);
+  }
   v.leads = leads;
-  if (leads != 0) {
-    if (table == nullptr) table = two_byte_props_table();
+  {
     std::memset(flags, 0, 64);
     do {
       const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
       leads &= leads - 1;
-      const auto lead = static_cast<unsigned char>(p[i]);
-      const auto cont = static_cast<unsigned char>(p[i + 1]);
-      const TwoByteProps e = table[(lead & 0x1Fu) << 6 | (cont & 0x3Fu)];
-      std::memcpy(lowered + i, &e.lowered, 2);
+      const TwoByteProps e = lower_two_byte(p, i, lowered, table);
       flags[i] = e.flags;
     } while (leads != 0);
   }
-  if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
-  return v;
+  return finish(v);
 }
 
 // Adds the masks of a window's 2-byte code points (f: their flags at their lead bytes).
@@ -402,7 +439,7 @@ inline void add_lead_flags(Window& v, const LeadFlags& f) {
   v.space |= f.space | f.space << 1;
   v.general |= f.general;
   v.drop |= f.drop_second << 1;
-  if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
+  v = finish(v);
 }
 
 // Whether a window that is all inside one chunk adds nothing to it: no word
