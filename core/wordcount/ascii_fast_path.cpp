@@ -539,9 +539,10 @@ template <bool kUtf8, bool kCheckLetters, uint64_t kFold, bool kPlainTzcnt>
 // from `keys` (kKeyPadding readable bytes after the window) with kFold
 // ORed in: the lowered window with 0, or, for an ASCII window, the text
 // itself with kAsciiFold. (Reading the text avoids a load of a key from the
-// lowered copy just stored: most CPUs cannot forward a 32- or 64-byte store
-// to an 8-byte load at any offset, so each such load waits until the store
-// has retired, which makes consecutive windows wait on each other.)
+// lowered copy just stored: CPUs forward a wide store to an 8-byte load only
+// at some offsets (tools/bench-store-forward), and any other such load waits
+// until the store has retired, which makes consecutive windows wait on each
+// other.)
 template <bool kUtf8, uint64_t kFold, bool kPlainTzcnt>
 [[gnu::always_inline]] inline unsigned count_window(const Masks& m, const Window& v, const char* keys, WordMap& words,
                                                     WordMap::ShortView& view) {

@@ -152,7 +152,8 @@ class WordMap {
   // (getrandom) for every map, i.e. for every count. Why that is enough
   // against hash flooding: nobody outside ever sees a hash or the seed (the
   // result is ordered by count and word, not by slot), so colliding words must
-  // be found offline without knowing 256 random bits. A short key's two
+  // be found offline without knowing the seed's random bits (128 of them
+  // for short keys, all 256 for long ones). A short key's two
   // 8-byte halves are XORed with secret words and multiplied into 128 bits,
   // and the halves of the product are XORed (the core step of wyhash and
   // rapidhash). The table takes the low bits of that: bits 64 and up of
