@@ -348,7 +348,7 @@ struct Window {
 inline Window ascii_window(const Masks& m) { return Window{m.alpha | m.digit, m.alpha, m.space, 0, 0, 0, 0, 0}; }
 
 // Whitespace counts only before the first byte for the general path.
-inline Window finish(Window v) {
+inline Window spaces_before_general(Window v) {
   if (v.general != 0) v.space &= (1ull << __builtin_ctzll(v.general)) - 1;
   return v;
 }
@@ -399,7 +399,7 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
     }
   }
   uint64_t leads = u.lead2 & before_general;
-  if (leads == 0) return finish(v);
+  if (leads == 0) return spaces_before_general(v);
   if (table == nullptr) table = two_byte_props_table();
   uint64_t beyond_few = leads;  // the leads past the first kFewLeads
   for (int i = 0; i < kFewLeads; ++i) beyond_few &= beyond_few - 1;
@@ -417,19 +417,16 @@ inline Window classify_window(const Masks& m, const Utf8Masks& u, const char* p,
       v.general |= (1ull << i) * ((e.flags / TwoByteProps::kGeneralPath) & 1u);
       v.drop |= (2ull << i) * ((e.flags / TwoByteProps::kDropSecond) & 1u);
     } while (leads != 0);
-    return finish(v);
+    return spaces_before_general(v);
   }
   v.leads = leads;
-  {
-    std::memset(flags, 0, 64);
-    do {
-      const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
-      leads &= leads - 1;
-      const TwoByteProps e = lower_two_byte(p, i, lowered, table);
-      flags[i] = e.flags;
-    } while (leads != 0);
-  }
-  return finish(v);
+  std::memset(flags, 0, 64);
+  do {
+    const unsigned i = static_cast<unsigned>(__builtin_ctzll(leads));
+    leads &= leads - 1;
+    flags[i] = lower_two_byte(p, i, lowered, table).flags;
+  } while (leads != 0);
+  return spaces_before_general(v);
 }
 
 // Adds the masks of a window's 2-byte code points (f: their flags at their lead bytes).
@@ -439,7 +436,7 @@ inline void add_lead_flags(Window& v, const LeadFlags& f) {
   v.space |= f.space | f.space << 1;
   v.general |= f.general;
   v.drop |= f.drop_second << 1;
-  v = finish(v);
+  v = spaces_before_general(v);
 }
 
 // Whether a window that is all inside one chunk adds nothing to it: no word
@@ -518,8 +515,9 @@ template <bool kUtf8, bool kCheckLetters, uint64_t kFold, bool kPlainTzcnt>
     const uint64_t bits = (1ull << len) - 1;
     if (kCheckLetters && ((alpha >> s) & bits) == 0) continue;
     const char* w = keys + s;
-    if (len > 16 || (has_drops && ((drop >> s) & bits) != 0)) [[unlikely]] {
-      if (has_drops) {
+    const bool word_has_drops = has_drops && ((drop >> s) & bits) != 0;
+    if (len > 16 || word_has_drops) [[unlikely]] {
+      if (word_has_drops) {
         add_with_drops(w, len, drop >> s, words);
       } else {
         add_folded(w, len, kFold, words);
@@ -594,7 +592,6 @@ template <bool kUtf8, uint64_t kFold, bool kPlainTzcnt>
   }
   return last + 1;
 }
-
 
 // One loop per instruction set (ascii_fast_path_loop.inc), each compiled for it.
 #define HTUT_COUNT_FN count_scalar

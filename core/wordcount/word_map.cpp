@@ -47,17 +47,21 @@ WordMap::WordMap() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {
   arena_.reserve(4 * kMaxKeyBytes);
 }
 
-void WordMap::add(std::string_view w, uint64_t n) {
+template <class F>
+decltype(auto) WordMap::with_padded(std::string_view w, F&& f) {
   if (w.size() <= kMaxKeyBytes) {  // every counted word: no allocation (merging maps adds millions)
     char padded[kMaxKeyBytes + kKeyPadding];
     std::memcpy(padded, w.data(), w.size());
     std::memset(padded + w.size(), 0, kKeyPadding);
-    add_padded(padded, w.size(), n);
-    return;
+    return f(static_cast<const char*>(padded));
   }
   std::string padded(w);
   padded.append(kKeyPadding, '\0');
-  add_padded(padded.data(), w.size(), n);
+  return f(static_cast<const char*>(padded.data()));
+}
+
+void WordMap::add(std::string_view w, uint64_t n) {
+  with_padded(w, [&](const char* p) { add_padded(p, w.size(), n); });
 }
 
 void WordMap::add_stop_word(std::string_view w) {
@@ -65,18 +69,17 @@ void WordMap::add_stop_word(std::string_view w) {
 }
 
 bool WordMap::insert_stop(std::string_view w) {
-  std::string padded(w);
-  padded.append(kKeyPadding, '\0');
-  const char* p = padded.data();
-  const size_t len = w.size();
-  if (probe(p, len).slot->len != 0) return false;  // listed twice
-  SpillTarget* const target = std::exchange(spill_to_, nullptr);  // stop words never spill
-  add_padded(p, len, 0);
-  spill_to_ = target;
-  // Adding may have grown the table: look the slot up again.
-  probe(p, len).slot->stop = 1;
-  --distinct_;
-  return true;
+  return with_padded(w, [&](const char* p) {
+    const size_t len = w.size();
+    if (probe(p, len).slot->len != 0) return false;  // listed twice
+    SpillTarget* const target = std::exchange(spill_to_, nullptr);  // stop words never spill
+    add_padded(p, len, 0);
+    spill_to_ = target;
+    // Adding may have grown the table: look the slot up again.
+    probe(p, len).slot->stop = 1;
+    --distinct_;
+    return true;
+  });
 }
 
 uint64_t WordMap::total() const {
@@ -156,9 +159,7 @@ void WordMap::grow() { rehash(slots_.size() * 2, false); }
 uint64_t WordMap::hash_of(const Slot& s) const {
   if (s.len <= 16) return hash_short(s.lo, s.hi);
   // hash_long reads past the key: copy it where that is allowed.
-  std::string padded(arena_.data() + (s.lo & ~kLongTag), s.len);
-  padded.append(kKeyPadding, '\0');
-  return hash_long(padded.data(), s.len);
+  return with_padded(key_of(s), [&](const char* p) { return hash_long(p, s.len); });
 }
 
 void WordMap::rehash(size_t slots, bool reseed) {

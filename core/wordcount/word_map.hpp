@@ -61,7 +61,7 @@ class WordMap {
 
   // The fast path's way in, for keys of 1 to 16 bytes: lo and hi are the
   // key's bytes, little-endian, zero past its end (words never hold a NUL).
-  uint64_t hash_short(uint64_t lo, uint64_t hi) const { return mix(lo ^ seed_[0], hi ^ seed_[1]); }
+  uint64_t hash_short(uint64_t lo, uint64_t hi) const { return short_hash(seed_, lo, hi); }
   // The seed and the table as a value a caller's loop keeps in registers:
   // the map's own members would be reloaded after every count, since the
   // compiler must assume the count's store may change them. Valid until the
@@ -70,7 +70,7 @@ class WordMap {
     uint64_t seed[2];
     Slot* slots;
     size_t mask;
-    uint64_t hash(uint64_t lo, uint64_t hi) const { return mix(lo ^ seed[0], hi ^ seed[1]); }
+    uint64_t hash(uint64_t lo, uint64_t hi) const { return short_hash(seed, lo, hi); }
   };
   ShortView short_view() { return ShortView{{seed_[0], seed_[1]}, slots_.data(), mask_}; }
   // Counts the key. Returns false when it was not in its home slot: then the
@@ -205,6 +205,8 @@ class WordMap {
     multiply(a, b, lo, hi);
     return lo ^ hi;
   }
+  // The hash of a short key (see above), for the first two seed words.
+  static uint64_t short_hash(const uint64_t* seed, uint64_t lo, uint64_t hi) { return mix(lo ^ seed[0], hi ^ seed[1]); }
 
   // The slot of a key, or the empty slot where it goes (last_probe_ says how far from home).
   Slot& find_short(uint64_t lo, uint64_t hi, uint64_t hash) {
@@ -250,6 +252,10 @@ class WordMap {
 
   void insert(Slot& s, uint64_t lo, uint64_t hi, uint64_t hash, const char* p, size_t len, uint64_t n);
   bool insert_stop(std::string_view w);
+  // Returns f(p) for p holding w's bytes and kKeyPadding zero bytes after
+  // them (on the stack for any key up to kMaxKeyBytes).
+  template <class F>
+  static decltype(auto) with_padded(std::string_view w, F&& f);
   // Whether doubling the table (old and new alive while copying) stays within the budget.
   bool may_grow() const {
     return spill_to_ == nullptr || slots_.size() * 3 * sizeof(Slot) + arena_.capacity() <= limit_;
